@@ -1,0 +1,1 @@
+"""Tooling around nbgrader for the "Convolutional Neural Networks, step by step" assignment."""

@@ -1,0 +1,38 @@
+"""Command line: `python -m helpers COMMAND [options]`; `python -m helpers --help` lists the commands."""
+import importlib
+import sys
+
+# command -> (module whose main(argv) runs it, one-line description)
+COMMANDS = {
+    "build": ("helpers.build", "regenerate figures, check data, the source notebook and release/"),
+    "figures": ("helpers.figures", "draw the lesson's figures into source/<assignment>/images/"),
+    "demo": ("helpers.demo", "the demo grading run: release, three submissions, autograde, feedback, CSV"),
+    "reset": ("helpers.demo", "remove what the demo made (gradebook, submissions, autograded, feedback)"),
+    "grade": ("helpers.grade", "autograde a whole class in parallel (local workers or a Dask cluster)"),
+    "report": ("helpers.report", "write the class report (HTML with plots, and CSV)"),
+    "killmatrix": ("helpers.killmatrix", "print which check cell catches which mutant"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: python -m helpers COMMAND [options]", "", "commands:"]
+    lines += [f"  {name:<11} {description}" for name, (_, description) in COMMANDS.items()]
+    lines += ["", "`python -m helpers COMMAND --help` describes a command's options."]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return 0 if argv else 2
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"unknown command {name!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[name][0])
+    return module.main([name, *rest]) if name == "reset" else module.main(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

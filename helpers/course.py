@@ -1,0 +1,59 @@
+"""The assignment's facts: where things live, the graded units and their points.
+
+This module is the one place where points are defined; the notebook builder writes them into
+the cells' nbgrader metadata and the README's table is checked against them.
+"""
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE_ID = "cnn-step-by-step"
+ASSIGNMENT = "cnn"
+NOTEBOOK = "cnn"  # the notebook is <assignment>/cnn.ipynb
+SOURCE_DIR = ROOT / "source" / ASSIGNMENT
+RELEASE_DIR = ROOT / "release" / ASSIGNMENT
+CHECKS_MODULE = "cnn_checks"  # shipped beside the notebook: visible checks, numpy only
+
+# The documented switch: make the optional backward part count. With the environment variable
+# CNN_BACKWARD_COUNTS=1 at `make release`, its checks become graded cells with the points below;
+# by default they are locked, ungraded cells that are still checked and reported.
+BACKWARD_COUNTS = os.environ.get("CNN_BACKWARD_COUNTS", "0") == "1"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One check cell: what it checks and what it is worth."""
+
+    grade_id: str
+    function: str
+    points: int
+    mode: str | None = None  # pooling mode for the pool_forward units
+    optional: bool = False  # part of the optional backward section
+
+    @property
+    def graded(self) -> bool:
+        return not self.optional or BACKWARD_COUNTS
+
+
+UNITS = (
+    Unit("zero_pad_check", "zero_pad", 10),
+    Unit("conv_single_step_check", "conv_single_step", 10),
+    Unit("conv_forward_check", "conv_forward", 40),
+    Unit("pool_forward_max_check", "pool_forward", 20, mode="max"),
+    Unit("pool_forward_average_check", "pool_forward", 20, mode="average"),
+    Unit("conv_backward_check", "conv_backward", 10, optional=True),
+    Unit("create_mask_from_window_check", "create_mask_from_window", 5, optional=True),
+    Unit("distribute_value_check", "distribute_value", 5, optional=True),
+    Unit("pool_backward_check", "pool_backward", 10, optional=True),
+)
+UNITS_BY_ID = {unit.grade_id: unit for unit in UNITS}
+
+
+def points(unit: Unit) -> int:
+    """Points the unit is worth in the current build (0 for the optional part unless switched on)."""
+    return unit.points if unit.graded else 0
+
+
+def total_points() -> int:
+    return sum(points(unit) for unit in UNITS)

@@ -1,0 +1,44 @@
+"""nbgrader configuration for the course. Run nbgrader commands from this folder."""
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)  # the project's `helpers` package provides the preprocessors below
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+c.CourseDirectory.root = HERE
+c.CourseDirectory.course_id = "cnn-step-by-step"
+
+# Student version: each solution region becomes this stub.
+c.ClearSolutions.code_stub = {
+    "python": '# YOUR CODE HERE\nraise NotImplementedError("not implemented yet: replace this line with your code")'
+}
+# The optional backward checks are locked cells that are not graded while they are worth 0 points;
+# their hidden tests are removed from the release and restored at autograde like any locked cell.
+c.ClearHiddenTests.enforce_metadata = False
+
+# Seconds a cell may run; a correct loop solution needs well under 5 s for the slowest check cell.
+c.Execute.timeout = 120
+
+# Checks are judged outside the student's kernel: the kernel only records what the student's
+# functions returned; VerifyChecks recomputes every expected value and rewrites the check cells'
+# outputs with the verdicts before nbgrader scores them; FlagForReview marks tampering for review.
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "helpers.verify.VerifyChecks",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "helpers.verify.FlagForReview",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# What students get back: hidden tests' code, inputs and expected values never reach them.
+c.GenerateFeedback.preprocessors = [
+    "helpers.feedback.HideHiddenTests",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
