@@ -2,15 +2,15 @@
 import importlib
 import sys
 
-# command -> (module whose main(argv) runs it, one-line description)
+# command -> ("module:function" that takes argv and returns an exit code, one-line description)
 COMMANDS = {
-    "build": ("helpers.build", "regenerate figures, check data, the source notebook and release/"),
-    "figures": ("helpers.figures", "draw the lesson's figures into source/<assignment>/images/"),
-    "demo": ("helpers.demo", "the demo grading run: release, three submissions, autograde, feedback, CSV"),
-    "reset": ("helpers.demo", "remove what the demo made (gradebook, submissions, autograded, feedback)"),
-    "grade": ("helpers.grade", "autograde a whole class in parallel (local workers or a Dask cluster)"),
-    "report": ("helpers.report", "write the class report (HTML with plots, and CSV)"),
-    "killmatrix": ("helpers.killmatrix", "print which check cell catches which mutant"),
+    "build": ("helpers.build:main", "regenerate figures, check data, the source notebook and release/"),
+    "figures": ("helpers.figures:main", "draw the lesson's figures into source/<assignment>/images/"),
+    "demo": ("helpers.demo:main", "the demo grading run: release, three submissions, autograde, feedback, CSV"),
+    "reset": ("helpers.demo:reset", "remove what the demo made (gradebook, submissions, autograded, feedback)"),
+    "grade": ("helpers.grade:main", "autograde a whole class in parallel (local workers or a Dask cluster)"),
+    "report": ("helpers.report:main", "write the class report (HTML with plots, and CSV)"),
+    "killmatrix": ("helpers.killmatrix:main", "print which check cell catches which mutant"),
 }
 
 
@@ -30,8 +30,8 @@ def main(argv=None) -> int:
     if name not in COMMANDS:
         print(f"unknown command {name!r}\n\n{usage()}", file=sys.stderr)
         return 2
-    module = importlib.import_module(COMMANDS[name][0])
-    return module.main([name, *rest]) if name == "reset" else module.main(rest)
+    module_name, function = COMMANDS[name][0].split(":")
+    return getattr(importlib.import_module(module_name), function)(rest)
 
 
 if __name__ == "__main__":
