@@ -1,0 +1,177 @@
+"""Build everything generated: figures, the checks' data, the source notebook, and release/.
+
+`python -m helpers build` (or `make release`) writes source/<assignment>/images/*.png,
+source/<assignment>/cnn_check_data.json and source/<assignment>/<notebook>.ipynb, then runs
+the standard `nbgrader generate_assignment <assignment> --force` in the course root, which
+writes release/<assignment>/ and records the assignment in the gradebook.
+`--no-release` stops before nbgrader.
+"""
+import argparse
+import inspect
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from helpers import cases, expected, figures, mistakes, oracle, reference
+from helpers.checks import checks
+from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT, SOURCE_DIR, UNITS, points
+
+LESSON_DIR = Path(__file__).with_name("lesson")
+DATA_FILE = checks.DATA_FILE.name
+
+# The lesson in order: markdown files of helpers/lesson/, and the functions whose cells follow them.
+OUTLINE = [
+    ("title", None), ("packages", "imports"), ("notation", None), ("outline", None),
+    ("padding", "zero_pad"), ("single_step", "conv_single_step"), ("conv_forward", "conv_forward"),
+    ("pooling", "pool_forward"), ("backprop", None), ("conv_backward", "conv_backward"),
+    ("mask", "create_mask_from_window"), ("distribute", "distribute_value"),
+    ("pool_backward", "pool_backward"), ("closing", None),
+]
+# Helpers replaced by the instructor's version while a function's hidden cases run.
+STAND_INS = {
+    "conv_forward": ("zero_pad", "conv_single_step"),
+    "conv_backward": ("zero_pad",),
+    "pool_backward": ("create_mask_from_window", "distribute_value"),
+}
+
+
+def markdown(name):
+    return nbformat.v4.new_markdown_cell((LESSON_DIR / f"{name}.md").read_text(encoding="utf-8").strip())
+
+
+def imports_cell():
+    names = sorted(name for name in dir(checks) if name.startswith("check_"))
+    source = "import numpy as np\n\nfrom cnn_checks import (\n" + "".join(f"    {n},\n" for n in names) + ")"
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": False, "solution": False, "locked": True, "grade_id": "imports",
+                                 "schema_version": 3}
+    return cell
+
+
+def solution_cell(function):
+    cell = nbformat.v4.new_code_cell(inspect.getsource(getattr(reference, function)).strip())
+    cell.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False, "grade_id": function,
+                                 "schema_version": 3}
+    return cell
+
+
+def _stand_in_source(helper):
+    source = inspect.getsource(getattr(oracle, helper))
+    return source.replace(f"def {helper}(", f"def _reference_{helper}(", 1)
+
+
+def hidden_block(unit):
+    """The hidden part of a check cell: stand-in helpers and the hidden cases, recorded for the grader."""
+    keys = ("id", "function", "seed", "arrays", "hparameters", "mode", "pad", "dz", "shape", "dtype", "distinct")
+    specs = [{key: spec[key] for key in keys if key in spec} for spec in cases.hidden(unit.grade_id)]
+    helpers = STAND_INS.get(unit.function, ())
+    lines = ["### BEGIN HIDDEN TESTS", "from cnn_checks import run_hidden", ""]
+    lines += [_stand_in_source(helper) for helper in helpers]
+    stand_ins = "{" + ", ".join(f'"{h}": _reference_{h}' for h in helpers) + "}"
+    lines += [f'run_hidden("{unit.grade_id}", "{unit.function}", {unit.function}, [']
+    lines += [f"    {spec!r}," for spec in specs]
+    lines += [f"], stand_ins={stand_ins})"]
+    lines += [f"del _reference_{helper}" for helper in helpers]
+    lines += ["### END HIDDEN TESTS"]
+    return "\n".join(lines)
+
+
+def check_cell(unit):
+    worth = f"{points(unit)} points" if unit.graded else "optional, 0 points"
+    mode = f', "{unit.mode}"' if unit.mode else ""
+    what = f"{unit.function} ({unit.mode} pooling)" if unit.mode else unit.function
+    source = (f'"""Check {what} ({worth})."""\ncheck_{unit.function}({unit.function}{mode})\n'
+              + hidden_block(unit))
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = ["raises-exception"]
+    meta = {"grade": unit.graded, "solution": False, "locked": True, "grade_id": unit.grade_id, "schema_version": 3}
+    if unit.graded:
+        meta["points"] = points(unit)
+    cell.metadata["nbgrader"] = meta
+    return cell
+
+
+def expected_output_cell(unit):
+    shown = [spec for spec in cases.visible(unit.grade_id) if spec.get("show")]
+    blocks = []
+    for spec in shown:
+        args = cases.args_of(spec)
+        blocks.append(f"```\n{checks.show(unit.function, expected.expected(spec, args), args)}\n```")
+    heading = "**Expected output** of the seeded example" + ("s" if len(shown) > 1 else "") + ":"
+    return nbformat.v4.new_markdown_cell(heading + "\n\n" + "\n\n".join(blocks))
+
+
+def build_notebook():
+    """The source notebook, cell by cell."""
+    cells = []
+    for lesson, function in OUTLINE:
+        cells.append(markdown(lesson))
+        if function == "imports":
+            cells.append(imports_cell())
+        elif function:
+            cells.append(solution_cell(function))
+            for unit in (unit for unit in UNITS if unit.function == function):
+                cells += [check_cell(unit), expected_output_cell(unit)]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata = {
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    for index, cell in enumerate(notebook.cells):  # stable ids: rebuilding changes nothing
+        cell["id"] = f"cell-{index:03d}"
+    return notebook
+
+
+def build_check_data():
+    """The visible cases with their arguments, expected results and the records of known mistakes."""
+    data = {"cases": [], "messages": mistakes.MESSAGES}
+    for spec in cases.VISIBLE:
+        args = cases.args_of(spec)
+        right = expected.expected(spec, args)
+        data["cases"].append({
+            "id": spec["id"], "unit": spec["unit"], "function": spec["function"], "label": spec["label"],
+            "show": bool(spec.get("show")), "args": [checks.encode(arg) for arg in args],
+            "expected": checks.encode(right), "mistakes": expected.mistake_records(spec, args, right),
+        })
+    return data
+
+
+def write_sources(source_dir=SOURCE_DIR):
+    """Write figures, check data and the source notebook into source_dir."""
+    figures.write_figures(source_dir / "images")
+    with open(source_dir / DATA_FILE, "w", encoding="utf-8") as handle:
+        json.dump(build_check_data(), handle, indent=1, sort_keys=True)
+        handle.write("\n")
+    nbformat.write(build_notebook(), str(source_dir / f"{NOTEBOOK}.ipynb"))
+
+
+def generate_release(course_root=ROOT):
+    """Run the standard `nbgrader generate_assignment --force` in course_root; raise on failure."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    result = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force"],
+                            cwd=course_root, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader generate_assignment failed in {course_root}:\n{result.stderr[-3000:]}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers build", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  python -m helpers build\n  python -m helpers build --no-release")
+    parser.add_argument("--no-release", action="store_true", help="write source/ only, do not run nbgrader")
+    args = parser.parse_args(argv)
+    write_sources()
+    print(f"wrote {SOURCE_DIR.relative_to(ROOT)}/ (notebook, check data, figures)")
+    if not args.no_release:
+        try:
+            generate_release()
+        except RuntimeError as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(f"wrote release/{ASSIGNMENT}/ with nbgrader generate_assignment")
+    return 0

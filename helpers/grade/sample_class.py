@@ -1,0 +1,176 @@
+"""Synthetic classes of submissions, for the tests and the benchmark of `python -m helpers grade`.
+
+`make_class(course, n)` writes `n` student folders under `course/submitted/` from the course's
+source notebook: solution cells are filled in from the source (BEGIN/END SOLUTION markers
+dropped), left as the released stub, or changed in a few realistic ways (see VARIANTS). It also
+writes, for each student, the name its notebook was submitted under (renamed copies, a zip).
+
+`make_tiny_course(root)` writes a three-function course (assignment `cnn`, notebook `cnn.ipynb`)
+that grades in about a second: the fixture course when the real one is not there.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+TIMESTAMP = "2025-01-15 09:00:00.000000 UTC"
+
+# First solution cell of a submission: the kernel dies, or the cell never ends.
+CRASH_CODE = "import os\nos._exit(1)\n"
+HANG_CODE = "import time\ntime.sleep(3600)\n"
+# Appended to one solution cell: every function it defines returns a value that is off by one
+# (for a tuple, its first item), the most common kind of wrong answer that still runs.
+OFF_BY_ONE_CODE = """
+def _off_by_one(function):
+    def wrong(*args, **kwargs):
+        value = function(*args, **kwargs)
+        if isinstance(value, tuple):
+            return (value[0] + 1,) + value[1:]
+        return value + 1
+    return wrong
+for _name, _value in list(globals().items()):
+    if callable(_value) and getattr(_value, "__module__", None) == "__main__" and not _name.startswith("_"):
+        globals()[_name] = _off_by_one(_value)
+"""
+
+
+@dataclass(frozen=True)
+class Student:
+    """One generated submission: who, what kind, and the file name it was handed in under."""
+
+    student_id: str
+    variant: str
+    filename: str  # the notebook's name in the folder, or the zip's name when zipped
+
+    @property
+    def crashes_kernel(self) -> bool:
+        return self.variant == "crash"
+
+
+# variant -> how the solution cells are filled (applied in this cycle to students s01, s02, ...)
+VARIANTS = ("correct", "untouched", "wrong", "partial", "crash", "correct", "hang", "wrong",
+            "correct", "partial", "correct", "wrong")
+# student index (0-based) -> the name the notebook arrives under instead of <notebook>.ipynb
+RENAMED = {2: "{nb} (1).ipynb", 5: "{nb}-Copy1.ipynb", 8: "zip", 11: "Copy of {nb}.ipynb"}
+
+
+def solution_sources(source_notebook: Path) -> dict[str, str]:
+    """grade_id -> the solution cell's code with the BEGIN/END SOLUTION markers removed."""
+    nb = nbformat.read(source_notebook, as_version=4)
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: SOLUTION_MARKERS.sub("", cell.source)
+        for cell in nb.cells
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code"
+    }
+
+
+def fill(release_nb, solutions: dict[str, str], variant: str, index: int):
+    """A copy of the released notebook with its solution cells filled as `variant` says."""
+    nb = nbformat.from_dict(json.loads(json.dumps(release_nb)))
+    cells = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")]
+    target = index % len(cells)  # the cell a "wrong" or "partial" submission gets wrong
+    for position, cell in enumerate(cells):
+        correct = solutions[cell.metadata["nbgrader"]["grade_id"]]
+        if variant == "untouched" or (variant == "partial" and position == target):
+            continue
+        cell.source = correct
+        if variant == "wrong" and position == target:
+            cell.source = correct + OFF_BY_ONE_CODE
+        if position == 0 and variant == "crash":
+            cell.source = CRASH_CODE + correct
+        if position == 0 and variant == "hang":
+            cell.source = HANG_CODE + correct
+    return nb
+
+
+def make_class(course: Path, assignment: str, n: int, renamed: bool = True) -> list[Student]:
+    """Write n submissions to course/submitted/s01..sNN/<assignment>/; return who got what.
+
+    With renamed=True a few notebooks arrive renamed or zipped, as learning platforms and
+    browsers hand them in; with renamed=False every notebook has its released name.
+    """
+    release_dir = course / "release" / assignment
+    (notebook_path,) = sorted(release_dir.glob("*.ipynb"))
+    notebook = notebook_path.stem
+    release_nb = nbformat.read(notebook_path, as_version=4)
+    solutions = solution_sources(course / "source" / assignment / notebook_path.name)
+    students = []
+    for index in range(n):
+        variant = VARIANTS[index % len(VARIANTS)]
+        pattern = RENAMED.get(index % 24, "{nb}.ipynb") if renamed else "{nb}.ipynb"
+        student = Student(f"s{index + 1:02d}", variant,
+                          f"{notebook}.zip" if pattern == "zip" else pattern.format(nb=notebook))
+        folder = course / "submitted" / student.student_id / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        text = nbformat.writes(fill(release_nb, solutions, variant, index))
+        if pattern == "zip":  # a zipped folder, as a student downloads it from JupyterHub
+            with zipfile.ZipFile(folder / student.filename, "w") as archive:
+                archive.writestr(f"{assignment}/{notebook}.ipynb", text)
+        else:
+            (folder / student.filename).write_text(text)
+        (folder / "timestamp.txt").write_text(TIMESTAMP)
+        students.append(student)
+    return students
+
+
+TINY_CONFIG = '''"""nbgrader configuration of a three-function course that grades in about a second."""
+import os
+
+c = get_config()  # noqa: F821
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.course_id = "cnn-step-by-step"
+'''
+
+# (grade_id of the solution, its code with markers, test code, points)
+TINY_PARTS = (
+    ("pad", "def pad(x, n):\n    ### BEGIN SOLUTION\n    return [0] * n + list(x) + [0] * n\n    ### END SOLUTION\n",
+     "assert pad([1], 1) == [0, 1, 0]\n### BEGIN HIDDEN TESTS\nassert pad([], 2) == [0, 0, 0, 0]\n### END HIDDEN TESTS\n", 2),
+    ("dot", "def dot(a, b):\n    ### BEGIN SOLUTION\n    return sum(x * y for x, y in zip(a, b))\n    ### END SOLUTION\n",
+     "assert dot([1, 2], [3, 4]) == 11\n### BEGIN HIDDEN TESTS\nassert dot([], []) == 0\n### END HIDDEN TESTS\n", 3),
+    ("peak", "def peak(x):\n    ### BEGIN SOLUTION\n    return max(x)\n    ### END SOLUTION\n",
+     "assert peak([1, 5, 2]) == 5\n### BEGIN HIDDEN TESTS\nassert peak([-3, -1]) == -1\n### END HIDDEN TESTS\n", 5),
+)
+
+
+def make_tiny_course(root: Path, assignment: str = "cnn") -> Path:
+    """Write a tiny nbgrader course (config + source/<assignment>/cnn.ipynb) into root."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "nbgrader_config.py").write_text(TINY_CONFIG)
+    cells = [nbformat.v4.new_markdown_cell("# A tiny assignment\nFill in the three functions.")]
+    for grade_id, solution, test, points in TINY_PARTS:
+        cells.append(nbformat.v4.new_code_cell(solution, metadata={"nbgrader": {
+            "grade": False, "solution": True, "locked": False, "grade_id": grade_id, "schema_version": 3}}))
+        cells.append(nbformat.v4.new_code_cell(test, metadata={"nbgrader": {
+            "grade": True, "solution": False, "locked": True, "points": points,
+            "grade_id": f"{grade_id}_check", "schema_version": 3}}))
+    nb = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    (root / "source" / assignment).mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, root / "source" / assignment / "cnn.ipynb")
+    return root
+
+
+def copy_course(repo: Path, root: Path) -> Path:
+    """Copy a course's root files (config, source/, helpers/) into root, without generated output."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(repo / "nbgrader_config.py", root / "nbgrader_config.py")
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+    for folder in ("source", "helpers"):
+        if (repo / folder).is_dir():
+            shutil.copytree(repo / folder, root / folder, ignore=ignore)
+    return root
+
+
+def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run `nbgrader ARGS` in the course folder (the venv's bin/ first on PATH, for alembic)."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+                          capture_output=True, text=True, check=check)
