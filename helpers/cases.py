@@ -118,7 +118,8 @@ HIDDEN = [
     *[case("conv_backward_check", label, seed=seed + 100,
            arrays=[*arrays, ["dZ", out_shape]], hparameters=hp, **extra)
       for label, seed, arrays, hp, out_shape, extra in _CONV_SHAPES],
-    case("create_mask_from_window_check", "a 3 x 3 window", seed=4301, arrays=[["x", [3, 3]]], distinct=True),
+    case("create_mask_from_window_check", "a 3 x 3 window of distinct values", seed=4301, arrays=[["x", [3, 3]]],
+         distinct=True),
     case("create_mask_from_window_check", "a 2 x 4 window", seed=4302, arrays=[["x", [2, 4]]], distinct=True),
     case("create_mask_from_window_check", "a 1 x 1 window", seed=4303, arrays=[["x", [1, 1]]]),
     case("distribute_value_check", "dz = -1.5 over (3, 3)", dz=-1.5, shape=[3, 3], seed=0),
@@ -133,6 +134,10 @@ HIDDEN = [
           ("f 2, stride 3, gaps between windows", 4404, [1, 8, 5, 2], [1, 3, 2, 2], {"f": 2, "stride": 3}),
       )],
 ]
+
+
+_IDS = [spec["id"] for spec in VISIBLE + HIDDEN]
+assert len(set(_IDS)) == len(_IDS), "case ids must be unique"
 
 
 def visible(unit):

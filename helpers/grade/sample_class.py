@@ -8,6 +8,7 @@ writes, for each student, the name its notebook was submitted under (renamed cop
 `make_tiny_course(root)` writes a three-function course (assignment `cnn`, notebook `cnn.ipynb`)
 that grades in about a second: the fixture course when the real one is not there.
 """
+import ast
 import json
 import os
 import re
@@ -26,8 +27,9 @@ TIMESTAMP = "2025-01-15 09:00:00.000000 UTC"
 # First solution cell of a submission: the kernel dies, or the cell never ends.
 CRASH_CODE = "import os\nos._exit(1)\n"
 HANG_CODE = "import time\ntime.sleep(3600)\n"
-# Appended to one solution cell: every function it defines returns a value that is off by one
-# (for a tuple, its first item), the most common kind of wrong answer that still runs.
+# Appended to one solution cell, then one `name = _off_by_one(name)` line per function the cell
+# defines: each returns a value that is off by one (for a tuple, its first item), the most common
+# kind of wrong answer that still runs.
 OFF_BY_ONE_CODE = """
 def _off_by_one(function):
     def wrong(*args, **kwargs):
@@ -36,9 +38,6 @@ def _off_by_one(function):
             return (value[0] + 1,) + value[1:]
         return value + 1
     return wrong
-for _name, _value in list(globals().items()):
-    if callable(_value) and getattr(_value, "__module__", None) == "__main__" and not _name.startswith("_"):
-        globals()[_name] = _off_by_one(_value)
 """
 
 
@@ -72,6 +71,11 @@ def solution_sources(source_notebook: Path) -> dict[str, str]:
     }
 
 
+def defined_functions(code: str) -> list[str]:
+    """Names of the functions a cell defines at its top level."""
+    return [node.name for node in ast.parse(code).body if isinstance(node, ast.FunctionDef)]
+
+
 def fill(release_nb, solutions: dict[str, str], variant: str, index: int):
     """A copy of the released notebook with its solution cells filled as `variant` says."""
     nb = nbformat.from_dict(json.loads(json.dumps(release_nb)))
@@ -83,7 +87,8 @@ def fill(release_nb, solutions: dict[str, str], variant: str, index: int):
             continue
         cell.source = correct
         if variant == "wrong" and position == target:
-            cell.source = correct + OFF_BY_ONE_CODE
+            cell.source = correct + OFF_BY_ONE_CODE + "".join(
+                f"{name} = _off_by_one({name})\n" for name in defined_functions(correct))
         if position == 0 and variant == "crash":
             cell.source = CRASH_CODE + correct
         if position == 0 and variant == "hang":
