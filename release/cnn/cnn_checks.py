@@ -1,0 +1,547 @@
+"""Checks for "Convolutional Neural Networks, step by step".
+
+`check_zero_pad(zero_pad)` and its siblings run your function on the cases stored in
+cnn_check_data.json (the seeded examples of the lesson and a few more: non-square inputs,
+pad 0, stride > 1, both pooling modes, overlapping windows), compare what it returns with the
+stored expected values and say what is wrong and, for common mistakes, why. They need only numpy.
+
+While nbgrader grades a submission, the same functions only record what your functions
+returned; the grader judges those records outside the notebook, together with hidden cases.
+"""
+import base64
+import contextlib
+import io
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+MIME = "application/vnd.cnn-check+json"
+DATA_FILE = Path(__file__).with_name("cnn_check_data.json")
+TOLERANCE = {"float64": (1e-6, 1e-7), "float32": (1e-4, 1e-5)}  # (rtol, atol) by the inputs' dtype
+
+# The helpers each function may call, with the check that must pass first.
+HELPERS = {
+    "conv_forward": ("zero_pad", "conv_single_step"),
+    "conv_backward": ("zero_pad",),
+    "pool_backward": ("create_mask_from_window", "distribute_value"),
+}
+
+
+class CheckFailed(AssertionError):
+    """Raised by a check when the function under test gives a wrong result."""
+
+
+# --------------------------------------------------------------------------------------------
+# Values <-> JSON: how arguments, results and expected values are stored and recorded.
+
+def encode(value):
+    """A JSON-able description of value (arrays, numbers, tuples, lists, dicts, strings)."""
+    if isinstance(value, (bool, str)) or value is None:
+        return value
+    if isinstance(value, int):
+        return {"int": str(value)}
+    if isinstance(value, float):
+        return {"float": repr(value)}
+    if isinstance(value, (np.ndarray, np.generic)) and np.asarray(value).dtype != object:
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(value), allow_pickle=False)
+        kind = "array" if isinstance(value, np.ndarray) else "scalar"
+        return {kind: base64.b64encode(buffer.getvalue()).decode("ascii")}
+    if isinstance(value, (tuple, list)):
+        return {type(value).__name__: [encode(item) for item in value]}
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        return {"dict": {key: encode(item) for key, item in value.items()}}
+    return {"other": type(value).__name__, "repr": repr(value)[:300]}
+
+
+class Opaque:
+    """Stands for a value that could not be recorded (e.g. an object of an unexpected type)."""
+
+    def __init__(self, type_name, text):
+        self.type_name, self.text = type_name, text
+
+    def __repr__(self):
+        return self.text
+
+
+def decode(data):
+    """The value described by encode()."""
+    if not isinstance(data, dict):
+        return data
+    (kind, body), = [(k, v) for k, v in data.items() if k != "repr"] or [("other", "?")]
+    if kind == "int":
+        return int(body)
+    if kind == "float":
+        return float(body)
+    if kind in ("array", "scalar"):
+        array = np.load(io.BytesIO(base64.b64decode(body)), allow_pickle=False)
+        return array if kind == "array" else array[()]
+    if kind == "tuple":
+        return tuple(decode(item) for item in body)
+    if kind == "list":
+        return [decode(item) for item in body]
+    if kind == "dict":
+        return {key: decode(item) for key, item in body.items()}
+    return Opaque(str(body), data.get("repr", "?"))
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs of the hidden cases, made from a seed so that the grader can make them again.
+
+def _draw(spec):
+    """{name: array} drawn in order from np.random.default_rng(spec["seed"])."""
+    rng = np.random.default_rng(spec["seed"])
+    dtype = np.dtype(spec.get("dtype", "float64"))
+    arrays = {}
+    for name, shape in spec.get("arrays", []):
+        if spec.get("distinct") and name in ("A_prev", "x"):
+            values = rng.permutation(int(np.prod(shape))) * 0.01 - 0.005 * np.prod(shape)
+            arrays[name] = values.reshape(shape).astype(dtype)
+        else:
+            arrays[name] = rng.standard_normal(shape).astype(dtype)
+    return arrays
+
+
+def make_args(spec, arrays=None):
+    """The positional arguments of the function named in spec, made from its seed.
+
+    spec: {"function", "seed", "arrays": [[name, shape], ...], "dtype", "distinct": bool,
+    "hparameters", "mode", "pad", "dz", "shape"}. Arrays are drawn in order from
+    np.random.default_rng(seed); with "distinct", values are spread at least 0.01 apart so that
+    every pooling window has a unique maximum. `arrays` ({name: array}) replaces the drawing.
+    """
+    arrays = _draw(spec) if arrays is None else arrays
+    function = spec["function"]
+    hparameters = spec.get("hparameters")
+    if function == "zero_pad":
+        return (arrays["X"], spec["pad"])
+    if function == "conv_single_step":
+        return (arrays["a_slice_prev"], arrays["W"], arrays["b"])
+    if function == "conv_forward":
+        return (arrays["A_prev"], arrays["W"], arrays["b"], dict(hparameters))
+    if function == "pool_forward":
+        return (arrays["A_prev"], dict(hparameters), spec["mode"])
+    if function == "conv_backward":
+        return (arrays["dZ"], (arrays["A_prev"], arrays["W"], arrays["b"], dict(hparameters)))
+    if function == "create_mask_from_window":
+        return (arrays["x"],)
+    if function == "distribute_value":
+        return (spec["dz"], tuple(spec["shape"]))
+    if function == "pool_backward":
+        return (arrays["dA"], (arrays["A_prev"], dict(hparameters)), spec["mode"])
+    raise ValueError(f"make_args: unknown function {function!r} in case {spec.get('id')!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# Judging one result: right or wrong, and if wrong, what and (for known mistakes) why.
+
+class Verdict:
+    """The outcome of one case.
+
+    passed -- bool
+    summary -- what went wrong, in words that reveal no input or expected value (or "" if passed)
+    detail -- the same with shapes, indices and values, for visible cases and the instructor
+    mistake -- slug of the known mistake the result matches, or None
+    """
+
+    def __init__(self, passed, summary="", detail="", mistake=None):
+        self.passed, self.summary, self.detail, self.mistake = passed, summary, detail, mistake
+
+
+def _shape_text(shape):
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _describe(value):
+    """A short description of a returned value: its type, shape and dtype."""
+    if isinstance(value, np.ndarray):
+        return f"a numpy array of shape {_shape_text(value.shape)} and dtype {value.dtype}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    if isinstance(value, Opaque):
+        return f"an object of type {value.type_name}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def compare_array(name, got, expected, tolerance, as_mask=False):
+    """None if got matches the expected array, else (summary, detail) saying how it differs."""
+    if not isinstance(got, (np.ndarray, np.generic, float, int)) or isinstance(got, bool):
+        return (f"{name} is {_describe(got)}, not a numpy array",
+                f"{name} is {_describe(got)}; expected a numpy array of shape {_shape_text(expected.shape)}")
+    got = np.asarray(got)
+    if got.shape != expected.shape:
+        return (f"{name} has the wrong shape",
+                f"{name} has shape {_shape_text(got.shape)}; expected {_shape_text(expected.shape)}")
+    if not (np.issubdtype(got.dtype, np.number) or got.dtype == bool):
+        return (f"{name} has dtype {got.dtype}, not numbers", f"{name} has dtype {got.dtype}")
+    if as_mask:
+        if not np.all((got == 0) | (got == 1)):
+            return (f"{name} holds values other than True/False (or 1/0)",
+                    f"{name} = {np.array2string(got, precision=8)}; expected {expected.tolist()}")
+        got, expected = got.astype(bool), expected.astype(bool)
+        wrong = got != expected
+    else:
+        rtol, atol = tolerance
+        wrong = ~np.isclose(got.astype(np.float64), expected, rtol=rtol, atol=atol)
+    if not wrong.any():
+        return None
+    first = tuple(int(k) for k in np.argwhere(wrong)[0])
+    where = "" if got.ndim == 0 else f"[{', '.join(map(str, first))}]"
+    return (f"{name} has wrong values ({int(wrong.sum())} of {wrong.size} entries differ)",
+            f"{name}{where} = {got[first]!r}, expected {expected[first]!r} "
+            f"({int(wrong.sum())} of {wrong.size} entries differ)")
+
+
+def _as_scalar(value):
+    """conv_single_step may return a float, a numpy scalar or any size-1 array."""
+    if isinstance(value, (float, int, np.generic)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.size == 1 and np.issubdtype(value.dtype, np.number):
+        return float(value.reshape(-1)[0])
+    return None
+
+
+def _parts(function, value, expected):
+    """Pairs (name, got part, expected part) that make up a function's result, or an error string."""
+    names = {"conv_forward": ("Z", "cache"), "pool_forward": ("A", "cache"),
+             "conv_backward": ("dA_prev", "dW", "db")}.get(function)
+    if names is None:
+        return [(function + "(...)", value, expected)]
+    if not isinstance(value, (tuple, list)) or len(value) != len(names):
+        return f"{function} should return a tuple ({', '.join(names)}), but returned {_describe(value)}"
+    return list(zip(names, value, expected))
+
+
+def _compare_cache(got, expected, tolerance):
+    """None if the cache matches (arrays compared by value, hparameters by equality), else a message pair."""
+    if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+        return ("cache is not the tuple the lesson specifies",
+                f"cache is {_describe(got)}; expected a tuple of {len(expected)} items")
+    labels = ("A_prev", "W", "b", "hparameters") if len(expected) == 4 else ("A_prev", "hparameters")
+    for label, part, want in zip(labels, got, expected):
+        if isinstance(want, dict):
+            if part != want:
+                return (f"cache's {label} is not the hparameters passed in", f"cache's {label} = {part!r}; expected {want!r}")
+            continue
+        problem = compare_array(f"cache's {label}", part, want, tolerance)
+        if problem:
+            if label == "A_prev" and isinstance(part, np.ndarray) and part.shape != want.shape:
+                return ("cache holds the padded input instead of the original A_prev", problem[1])
+            return problem
+    return None
+
+
+def judge(function, record, expected, tolerance, mistakes=None, messages=None):
+    """Judge one recorded call.
+
+    record -- {"returned": encoded value} or {"raised": {"type", "message", "where"}}, plus
+              "args_changed": [names of inputs the function modified]
+    expected -- the right result (decoded)
+    mistakes -- {slug: the record of that known mistake on the same inputs}, may be None
+    messages -- {slug: explanation of the mistake}
+    """
+    problem = _record_problem(function, record, expected, tolerance)
+    if problem is None:
+        return Verdict(True)
+    summary, detail = problem
+    for slug, mistake_record in (mistakes or {}).items():
+        if _same_outcome(function, record, mistake_record, tolerance):
+            cause = (messages or {}).get(slug, slug)
+            return Verdict(False, f"{summary}. Likely cause: {cause}", f"{detail}\n      Likely cause: {cause}", slug)
+    return Verdict(False, summary, detail)
+
+
+def _record_problem(function, record, expected, tolerance):
+    """None if the record shows the right result, else (summary, detail)."""
+    if "raised" in record:
+        raised = record["raised"]
+        summary = f"raised {raised['type']}: {raised['message']}".strip()
+        if raised["type"] == "NotImplementedError":
+            summary = f"{function} is not implemented yet (raised NotImplementedError)"
+        return summary, summary + (f"\n      at {raised['where']}" if raised.get("where") else "")
+    problem = _problem(function, decode(record["returned"]), expected, tolerance)
+    if problem is None and record.get("args_changed"):
+        changed = f"{function} changed its input ({', '.join(record['args_changed'])}) in place"
+        problem = (changed, changed)
+    return problem
+
+
+def _same_outcome(function, record, other, tolerance):
+    """Whether two records show the same result: equal values, or the same exception type."""
+    if "raised" in record or "raised" in other:
+        return record.get("raised", {}).get("type") == other.get("raised", {}).get("type")
+    return _problem(function, decode(record["returned"]), decode(other["returned"]), tolerance) is None
+
+
+def _problem(function, got, expected, tolerance):
+    """None if got is right, else (summary, detail)."""
+    if function == "conv_single_step":
+        value = _as_scalar(got)
+        if value is None:
+            return (f"conv_single_step returned {_describe(got)}, not a number",
+                    f"conv_single_step returned {_describe(got)}; expected a float")
+        return compare_array("Z", np.asarray(value), np.asarray(expected, dtype=np.float64), tolerance)
+    parts = _parts(function, got, expected)
+    if isinstance(parts, str):
+        return (parts, parts)
+    for name, part, want in parts:
+        if name == "cache":
+            problem = _compare_cache(part, want, tolerance)
+        else:
+            problem = compare_array(name, part, np.asarray(want), tolerance,
+                                    as_mask=function == "create_mask_from_window")
+        if problem:
+            return problem
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Calling the student's function: outputs captured, stderr shown as ordinary output.
+
+@contextlib.contextmanager
+def stderr_as_stdout():
+    """Show what is written to stderr (warnings, logging) as ordinary output.
+
+    nbgrader scores a check cell 0 when anything reaches its stderr stream, even if every check
+    passed; warnings are not mistakes, so they are shown, not charged.
+    """
+    stream = sys.stderr
+    renamable = hasattr(stream, "name") and type(stream).__name__ == "OutStream"
+    stream.flush()
+    if renamable:  # ipykernel's stream object, also held by logging handlers
+        stream.name = "stdout"
+    try:
+        with contextlib.redirect_stderr(sys.stdout):
+            yield
+    finally:
+        stream.flush()
+        if renamable:
+            stream.name = "stderr"
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_copy(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    return value
+
+
+def _changed(args, originals, names):
+    changed = []
+    for name, arg, original in zip(names, args, originals):
+        if isinstance(original, np.ndarray):
+            if not (isinstance(arg, np.ndarray) and arg.shape == original.shape and np.array_equal(arg, original)):
+                changed.append(name)
+        elif isinstance(original, (tuple, list)):
+            changed += _changed(arg, original, [f"{name}[{k}]" for k in range(len(original))])
+        elif arg != original:
+            changed.append(name)
+    return changed
+
+
+def call(function, fn, args):
+    """Run fn(*args) and return a record: what it returned or raised, and which inputs it changed."""
+    originals = _copy(args)
+    names = ARGUMENT_NAMES[function]
+    try:
+        with stderr_as_stdout():
+            returned = fn(*args)
+    except Exception as error:  # the student's error is the result being checked
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f"line {frames[-1].lineno}: {frames[-1].line}" if frames else ""
+        return {"raised": {"type": type(error).__name__, "message": str(error)[:500], "where": where}}
+    return {"returned": encode(returned), "args_changed": _changed(args, originals, names)}
+
+
+ARGUMENT_NAMES = {
+    "zero_pad": ("X", "pad"),
+    "conv_single_step": ("a_slice_prev", "W", "b"),
+    "conv_forward": ("A_prev", "W", "b", "hparameters"),
+    "pool_forward": ("A_prev", "hparameters", "mode"),
+    "conv_backward": ("dZ", "cache"),
+    "create_mask_from_window": ("x",),
+    "distribute_value": ("dz", "shape"),
+    "pool_backward": ("dA", "cache", "mode"),
+}
+
+
+def grading():
+    """True while nbgrader autogrades: checks then record results instead of judging them."""
+    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
+
+
+def emit(unit, case_id, record):
+    """Record one result for the grader, as a display output of the check cell."""
+    from IPython.display import display
+    data = dict(record, unit=unit, case=case_id)
+    display({MIME: data, "text/plain": f"[{unit}: result of case {case_id} recorded for the grader]"}, raw=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The visible checks.
+
+def load_data():
+    """The stored visible cases: {"cases": [...], "messages": {slug: text}}."""
+    with open(DATA_FILE, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _cases(unit):
+    data = load_data()
+    return [case for case in data["cases"] if case["unit"] == unit], data["messages"]
+
+
+def _tolerance(case):
+    return TOLERANCE[case.get("dtype", "float64")]
+
+
+def _failing_helpers(function, fn):
+    """Names of the helpers fn calls whose own visible checks fail (so that fn can't be judged)."""
+    failing = []
+    for helper in HELPERS.get(function, ()):
+        helper_fn = getattr(fn, "__globals__", {}).get(helper)
+        if helper not in getattr(getattr(fn, "__code__", None), "co_names", ()) or not callable(helper_fn):
+            continue
+        cases, messages = _cases(f"{helper}_check")
+        for case in cases:
+            record = call(helper, helper_fn, tuple(decode(arg) for arg in case["args"]))
+            if not judge(helper, record, decode(case["expected"]), _tolerance(case)).passed:
+                failing.append(helper)
+                break
+            if helper == "conv_single_step" and not isinstance(decode(record["returned"]), (float, int, np.generic)):
+                failing.append("conv_single_step returns an array")
+                break
+    return failing
+
+
+def run_visible(unit, function, fn):
+    """Run the visible cases of one check cell; print what was checked; raise CheckFailed on a failure."""
+    if not callable(fn):
+        raise CheckFailed(f"{function} is not a function (it is {_describe(fn)}); run the cell that defines it")
+    cases, messages = _cases(unit)
+    failures = []
+    for case in cases:
+        args = tuple(decode(arg) for arg in case["args"])
+        record = call(function, fn, args)
+        if grading():
+            emit(unit, case["id"], record)
+            continue
+        verdict = judge(function, record, decode(case["expected"]), _tolerance(case), case["mistakes"], messages)
+        if case.get("show") and "returned" in record and verdict.passed:
+            print(show(function, decode(record["returned"]), args))
+        print(("  ok    " if verdict.passed else "  FAIL  ") + case["label"])
+        if not verdict.passed:
+            print("        " + verdict.detail.replace("\n", "\n  "))
+            failures.append((case, verdict))
+    if grading():
+        return
+    if failures:
+        blocked = _failing_helpers(function, fn)
+        if blocked:
+            _print_blocked(function, blocked)
+            return
+        raise CheckFailed(f"{function}: {len(failures)} of {len(cases)} checks failed: {failures[0][1].summary}")
+    print(f"All {len(cases)} checks of {function} passed.")
+
+
+def _print_blocked(function, blocked):
+    if "conv_single_step returns an array" in blocked:
+        print(f"\n{function} could not be checked: your conv_single_step returns an array, and numpy 2 refuses to "
+              "store an array in one element of Z. Make conv_single_step return a Python float "
+              "(e.g. float(np.sum(s) + b.item())), then run this check again.")
+    else:
+        names = " and ".join(name for name in blocked)
+        print(f"\n{function} could not be checked: it calls {names}, which fails its own check. "
+              f"Fix {names} first, then run this check again.")
+
+
+def show(function, result, args):
+    """The seeded example's result, printed as in the lesson's "Expected output" (args: the inputs)."""
+    with np.printoptions(precision=8, suppress=False):
+        if function == "zero_pad":
+            return (f"x.shape = {args[0].shape}\nx_pad.shape = {result.shape}\n"
+                    f"x[1, 1] =\n{args[0][1, 1]}\nx_pad[1, 1] =\n{result[1, 1]}")
+        if function == "conv_single_step":
+            return f"Z = {float(np.ravel(result)[0]):.11f}"
+        if function == "conv_forward":
+            Z, cache = result
+            return (f"Z's mean = {np.mean(Z):.12g}\nZ[3, 2, 1] = {Z[3, 2, 1]}\n"
+                    f"cache_conv[0][1][2][3] = {cache[0][1][2][3]}")
+        if function == "pool_forward":
+            return f"mode = {args[2]}\nA =\n{result[0]}"
+        if function == "conv_backward":
+            dA, dW, db = result
+            return f"dA_mean = {np.mean(dA):.12g}\ndW_mean = {np.mean(dW):.12g}\ndb_mean = {np.mean(db):.12g}"
+        if function == "create_mask_from_window":
+            return f"x =\n{args[0]}\nmask =\n{np.asarray(result)}"
+        if function == "pool_backward":
+            return (f"mode = {args[2]}\nmean of dA = {np.mean(args[0]):.12g}\n"
+                    f"dA_prev[1, 1] =\n{result[1, 1]}")
+        return f"{function}(...) =\n{np.asarray(result)}"
+
+
+def run_hidden(unit, function, fn, specs, stand_ins=None):
+    """Record fn's results on the hidden cases; the grader judges them.
+
+    stand_ins -- {helper name: the instructor's version}, swapped into fn's globals for the
+    duration of the calls, so that a wrong helper is charged in its own check only.
+    """
+    namespace = getattr(fn, "__globals__", {})
+    saved = {name: namespace.get(name) for name in stand_ins or {}}
+    namespace.update(stand_ins or {})
+    try:
+        for spec in specs:
+            record = call(function, fn, make_args(spec))
+            if grading():
+                emit(unit, spec["id"], record)
+    finally:
+        namespace.update(saved)
+    if not grading():
+        print(f"{len(specs)} hidden cases ran; the grader judges them.")
+
+
+def check_zero_pad(zero_pad):
+    """Check zero_pad on the stored cases."""
+    run_visible("zero_pad_check", "zero_pad", zero_pad)
+
+
+def check_conv_single_step(conv_single_step):
+    """Check conv_single_step on the stored cases."""
+    run_visible("conv_single_step_check", "conv_single_step", conv_single_step)
+
+
+def check_conv_forward(conv_forward):
+    """Check conv_forward on the stored cases (it uses your zero_pad and conv_single_step)."""
+    run_visible("conv_forward_check", "conv_forward", conv_forward)
+
+
+def check_pool_forward(pool_forward, mode):
+    """Check pool_forward in the given mode ("max" or "average") on the stored cases."""
+    run_visible(f"pool_forward_{mode}_check", "pool_forward", pool_forward)
+
+
+def check_conv_backward(conv_backward):
+    """Check conv_backward on the stored cases (it uses your zero_pad)."""
+    run_visible("conv_backward_check", "conv_backward", conv_backward)
+
+
+def check_create_mask_from_window(create_mask_from_window):
+    """Check create_mask_from_window on the stored cases."""
+    run_visible("create_mask_from_window_check", "create_mask_from_window", create_mask_from_window)
+
+
+def check_distribute_value(distribute_value):
+    """Check distribute_value on the stored cases."""
+    run_visible("distribute_value_check", "distribute_value", distribute_value)
+
+
+def check_pool_backward(pool_backward):
+    """Check pool_backward in both modes on the stored cases (it uses your mask and distribute helpers)."""
+    run_visible("pool_backward_check", "pool_backward", pool_backward)
