@@ -425,14 +425,13 @@ def run_visible(unit, function, fn):
     """Run the visible cases of one check cell; print what was checked; raise CheckFailed on a failure."""
     if not callable(fn):
         raise CheckFailed(f"{function} is not a function (it is {_describe(fn)}); run the cell that defines it")
+    if grading():
+        return  # the grader runs these cases again, with its stand-in helpers (see run_hidden)
     cases, messages = _cases(unit)
     failures = []
     for case in cases:
         args = tuple(decode(arg) for arg in case["args"])
         record = call(function, fn, args)
-        if grading():
-            emit(unit, case["id"], record)
-            continue
         verdict = judge(function, record, decode(case["expected"]), _tolerance(case), case["mistakes"], messages)
         if case.get("show") and "returned" in record and verdict.passed:
             print(show(function, decode(record["returned"]), args))
@@ -440,8 +439,6 @@ def run_visible(unit, function, fn):
         if not verdict.passed:
             print("        " + verdict.detail.replace("\n", "\n  "))
             failures.append((case, verdict))
-    if grading():
-        return
     if failures:
         blocked = _failing_helpers(function, fn)
         if blocked:
@@ -488,20 +485,23 @@ def show(function, result, args):
 
 
 def run_hidden(unit, function, fn, specs, stand_ins=None):
-    """Record fn's results on the hidden cases; the grader judges them.
+    """Record fn's results on the visible and the hidden cases; the grader judges them.
 
     stand_ins -- {helper name: the instructor's version}, swapped into fn's globals for the
     duration of the calls, so that a wrong helper is charged in its own check only.
     """
     namespace = getattr(fn, "__globals__", {})
-    saved = {name: namespace.get(name) for name in stand_ins or {}}
+    saved = {name: namespace[name] for name in stand_ins or {} if name in namespace}
     namespace.update(stand_ins or {})
+    visible = [(case["id"], tuple(decode(arg) for arg in case["args"])) for case in _cases(unit)[0]]
     try:
-        for spec in specs:
-            record = call(function, fn, make_args(spec))
+        for case_id, args in visible + [(spec["id"], make_args(spec)) for spec in specs]:
+            record = call(function, fn, args)
             if grading():
-                emit(unit, spec["id"], record)
+                emit(unit, case_id, record)
     finally:
+        for name in stand_ins or {}:
+            namespace.pop(name, None)
         namespace.update(saved)
     if not grading():
         print(f"{len(specs)} hidden cases ran; the grader judges them.")
