@@ -1,0 +1,80 @@
+"""Test support: a temporary copy of the course, submissions made from the release, real autograde.
+
+Every real `nbgrader autograde` costs seconds, so tests grade many students in ONE run:
+build the submissions, call `autograde(course, {student: notebook, ...})` once (in a session
+fixture), then read each student's results with `results()` and `scores()`.
+"""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT
+from helpers.submissions import reference_sources, with_solutions  # noqa: F401 (re-exported for tests)
+
+COURSE_FILES = ("nbgrader_config.py", "helpers", "source", "release")
+
+
+def nbgrader(course, *args, check=True, timeout=1800):
+    """Run `python -m nbgrader ARGS` in the course folder with the venv's bin/ on PATH."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.pop("NBGRADER_EXECUTION", None)
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+                            capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"nbgrader {' '.join(args)} failed ({result.returncode}):\n{result.stderr[-4000:]}")
+    return result
+
+
+def make_course(dest: Path) -> Path:
+    """A copy of the course in dest, with the assignment generated (release and gradebook)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+    for name in COURSE_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, ignore=ignore)
+        else:
+            shutil.copy(source, dest / name)
+    nbgrader(dest, "generate_assignment", ASSIGNMENT, "--force")
+    return dest
+
+
+def release_notebook(course: Path = ROOT):
+    return nbformat.read(str(course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"), as_version=4)
+
+
+def submit(course: Path, student: str, notebook, name=f"{NOTEBOOK}.ipynb"):
+    folder = course / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True, exist_ok=True)
+    if isinstance(notebook, (str, bytes)):
+        (folder / name).write_text(notebook) if isinstance(notebook, str) else (folder / name).write_bytes(notebook)
+    else:
+        nbformat.write(notebook, str(folder / name))
+    return folder
+
+
+def autograde(course: Path, submissions: dict, *extra_args):
+    """Submit every {student: notebook} and grade them all in one `nbgrader autograde` run."""
+    for student, notebook in submissions.items():
+        submit(course, student, notebook)
+    return nbgrader(course, "autograde", ASSIGNMENT, *extra_args)
+
+
+def results(course: Path, student: str) -> dict:
+    """{grade_id: the check cell's cnn_checks metadata} of a student's autograded notebook."""
+    path = course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    notebook = nbformat.read(str(path), as_version=4)
+    return {cell.metadata["cnn_checks"]["grade_id"]: cell.metadata["cnn_checks"]
+            for cell in notebook.cells if "cnn_checks" in cell.metadata}
+
+
+def scores(course: Path, student: str) -> dict:
+    """{grade_id: (auto_score, needs_manual_grade)} from the gradebook for a student's graded cells."""
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
+        return {grade.name: (grade.auto_score, grade.needs_manual_grade) for grade in submission.grades}
