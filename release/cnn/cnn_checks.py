@@ -42,15 +42,16 @@ def encode(value):
     """A JSON-able description of value (arrays, numbers, tuples, lists, dicts, strings)."""
     if isinstance(value, (bool, str)) or value is None:
         return value
-    if isinstance(value, int):
-        return {"int": str(value)}
-    if isinstance(value, float):
-        return {"float": repr(value)}
     if isinstance(value, (np.ndarray, np.generic)) and np.asarray(value).dtype != object:
+        # before float: np.float64 is a float whose repr, np.float64(...), float() can't read back
         buffer = io.BytesIO()
         np.save(buffer, np.asarray(value), allow_pickle=False)
         kind = "array" if isinstance(value, np.ndarray) else "scalar"
         return {kind: base64.b64encode(buffer.getvalue()).decode("ascii")}
+    if isinstance(value, int):
+        return {"int": str(value)}
+    if isinstance(value, float):
+        return {"float": repr(value)}
     if isinstance(value, (tuple, list)):
         return {type(value).__name__: [encode(item) for item in value]}
     if isinstance(value, dict) and all(isinstance(key, str) for key in value):
