@@ -1,0 +1,224 @@
+"""The coordinator: decide who needs grading, hand students to workers, record each result.
+
+1. Plan (reads only): the assignment must be in the gradebook and each named student must have a
+   submitted folder; a student is already graded when autograded/<student>/<assignment>/ holds
+   the notebooks AND the gradebook holds an autograder score for every test cell AND the
+   submission is not newer than the autograded copy (nbgrader's own rule). Any bad input stops
+   here with nothing changed.
+2. Match renamed or zipped notebooks (intake.py) and hand the students to the workers.
+3. Record each result as it arrives, in this order: gradebook first (SQLite: the coordinator is
+   its only writer; PostgreSQL: the worker already wrote it), then the staged autograded folder
+   is renamed into place. A student counts as graded only when both are there, so after any
+   interruption a rerun grades exactly the students whose results are not fully recorded.
+"""
+import fcntl
+import glob
+import os
+import shutil
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from nbgrader.api import Gradebook
+
+from . import coursedir as cd
+from .cluster import ClusterPool
+from .gradebook import assignment_cells, import_record, is_sqlite, read_only, recorded_students, snapshot
+from .intake import Intake, inspect_submission, materialize
+from .local import LocalPool
+from .progress import Progress, Summary
+from .worker import Job, Outcome
+
+
+@dataclass
+class Options:
+    course: str
+    assignment: str
+    students: list[str] = field(default_factory=list)  # empty: everyone with a submission
+    workers: int | None = None  # local workers; None: one per core
+    scheduler: str | None = None  # Dask scheduler address; None: local workers
+    force: bool = False
+    connect_timeout: float = 30.0
+
+
+@dataclass
+class Plan:
+    to_grade: dict[str, Intake]
+    skipped: list[str]
+    problems: dict[str, str]  # students whose folder cannot be graded -> why
+
+
+def grade_class(options: Options, progress_stream=sys.stderr) -> Summary:
+    """Grade the class as options say; raises CourseError on bad input (nothing changed then)."""
+    started = time.monotonic()
+    app = cd.nbgrader_app(options.course)
+    directory = cd.coursedir(app, options.assignment)
+    cd.check_layout(directory)
+    plan = make_plan(directory, options)
+    summary = Summary(skipped=plan.skipped, failed=dict(plan.problems))
+    summary.notes = {s: intake.notes for s, intake in plan.to_grade.items() if intake.notes}
+    if plan.to_grade:
+        # a cluster is checked before anything changes; local workers start once the course is ready
+        cluster = ClusterPool(options.scheduler, directory.root, options.connect_timeout) if options.scheduler else None
+        try:
+            with run_lock(directory) as lock_fd:
+                _grade(directory, options, plan, summary, cluster, lock_fd, progress_stream)
+        finally:
+            if cluster is not None:
+                cluster.close()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def make_plan(directory, options: Options) -> Plan:
+    """Who needs grading, who is already graded, and whose folder cannot be graded."""
+    with read_only(directory.db_url) as session:
+        expected = assignment_cells(session, options.assignment)
+        recorded = recorded_students(session, options.assignment)
+    submitted = submitted_students(directory)
+    if not submitted:
+        pattern = cd.submitted_folder(directory, "*")
+        raise cd.CourseError(f"no submissions for {options.assignment}: nothing matches {pattern}")
+    unknown = [s for s in options.students if s not in submitted]
+    if unknown:
+        raise cd.CourseError(
+            f"no submission for {', '.join(map(repr, unknown))} "
+            f"(expected {cd.submitted_folder(directory, unknown[0])}); students with a submission: "
+            f"{_some(sorted(submitted))}")
+    plan = Plan({}, [], {})
+    for student in options.students or sorted(submitted):
+        if not options.force and is_current(directory, student, expected, student in recorded):
+            plan.skipped.append(student)
+            continue
+        folder = cd.submitted_folder(directory, student)
+        intake = inspect_submission(folder, student, expected, os.path.relpath(folder, directory.root))
+        if intake.problem:
+            plan.problems[student] = intake.problem
+        else:
+            plan.to_grade[student] = intake
+    if options.students and plan.problems:
+        raise cd.CourseError("\n".join(plan.problems.values()))
+    return plan
+
+
+def submitted_students(directory) -> set[str]:
+    """Students with a submitted folder for the assignment."""
+    pattern = cd.submitted_folder(directory, "*")
+    position = pattern.split(os.sep).index("*")
+    return {path.split(os.sep)[position] for path in glob.glob(pattern) if os.path.isdir(path)}
+
+
+def is_current(directory, student: str, expected: dict, recorded: bool) -> bool:
+    """Is the student's autograded copy complete, recorded in the gradebook, and not older than the submission?"""
+    source, dest = cd.submitted_folder(directory, student), cd.autograded_folder(directory, student)
+    notebooks = [f"{name}.ipynb" for name in expected if os.path.isfile(os.path.join(source, f"{name}.ipynb"))]
+    if not recorded or not notebooks or not all(os.path.isfile(os.path.join(dest, nb)) for nb in notebooks):
+        return False
+    new, old = directory.get_existing_timestamp(source), directory.get_existing_timestamp(dest)
+    return not (new is not None and old is not None and new > old)
+
+
+def _grade(directory, options: Options, plan: Plan, summary: Summary, cluster, lock_fd: int, progress_stream) -> None:
+    run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    run_dir = os.path.join(cd.staging_root(directory), run_id)
+    logs = os.path.join(cd.logs_root(directory), options.assignment)
+    shutil.rmtree(cd.staging_root(directory), ignore_errors=True)  # left by an interrupted run
+    os.makedirs(run_dir)
+    os.makedirs(logs, exist_ok=True)
+    private = is_sqlite(directory.db_url)
+    gradebook = Gradebook(directory.db_url, directory.course_id)  # creates the course entry once, before workers
+    pool = cluster
+    try:
+        snapshot_path = None
+        if private:
+            snapshot_path = os.path.join(run_dir, "gradebook.db")
+            snapshot(directory.db_url, snapshot_path)
+        jobs = []
+        for student, intake in plan.to_grade.items():
+            materialize(cd.submitted_folder(directory, student), intake)
+            jobs.append(Job(directory.root, options.assignment, student, run_id, snapshot_path))
+        if pool is None:
+            size = min(options.workers or len(os.sched_getaffinity(0)), len(jobs))
+            pool = LocalPool(size, directory.root, os.path.join(cd.logs_root(directory), "workers.log"), (lock_fd,))
+        summary.workers = pool.size
+        remaining = set(plan.to_grade)
+        progress = Progress(len(jobs), progress_stream, f"grading {options.assignment}")
+        try:
+            for job, answer in pool.run(jobs):
+                try:
+                    reason = record(directory, gradebook if private else None, job, answer, run_dir, logs)
+                except Exception as error:  # e.g. the gradebook refused the write: this student only
+                    gradebook.db.rollback()
+                    reason = f"graded, but its result could not be recorded: {type(error).__name__}: {error}"
+                remaining.discard(job.student)
+                if reason:
+                    summary.failed[job.student] = reason
+                else:
+                    summary.graded.append(job.student)
+                progress.update(job.student, reason)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+            summary.not_graded = sorted(remaining)
+        finally:
+            progress.close()
+    finally:
+        if pool is not None and pool is not cluster:
+            pool.close()
+        gradebook.close()
+        gradebook.engine.dispose()
+        shutil.rmtree(run_dir, ignore_errors=True)
+        if not os.listdir(cd.staging_root(directory)):
+            os.rmdir(cd.staging_root(directory))
+
+
+def record(directory, gradebook, job: Job, answer, run_dir: str, logs: str) -> str | None:
+    """Record one student's result (gradebook, then autograded folder); return why it failed, if it did."""
+    log_path = os.path.join(logs, f"{job.student}.log")
+    if not isinstance(answer, Outcome):  # the worker could not grade it: nothing recorded, nothing changed
+        lines = str(answer).strip().splitlines()
+        return f"not graded: {type(answer).__name__}: {lines[0] if lines else ''}"
+    if answer.record is not None:
+        import_record(gradebook, job.assignment, job.student, answer.record)
+    final = cd.autograded_folder(directory, job.student)
+    trash = os.path.join(run_dir, f"replaced-{uuid.uuid4().hex[:8]}")
+    if os.path.exists(final):  # a regrade (--force or a newer submission), or nbgrader removes it on failure
+        os.rename(final, trash)
+    if answer.graded:
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        os.rename(answer.staged, final)
+    shutil.rmtree(trash, ignore_errors=True)
+    if answer.graded:
+        if os.path.exists(log_path):
+            os.remove(log_path)
+        return None
+    with open(log_path, "w") as handle:
+        handle.write(answer.log + "\n")
+    return f"{answer.reason} (log: {os.path.relpath(log_path, directory.root)})"
+
+
+class run_lock:
+    """An exclusive lock on the course's autograded folder for the duration of a run."""
+
+    def __init__(self, directory):
+        root = os.path.join(directory.root, directory.autograded_directory)
+        os.makedirs(root, exist_ok=True)
+        self.path = os.path.join(root, ".grade.lock")
+
+    def __enter__(self) -> int:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.fd)
+            raise cd.CourseError(f"another grading run holds {self.path}; wait for it to finish") from None
+        return self.fd
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+def _some(names: list[str], limit: int = 10) -> str:
+    shown = ", ".join(names[:limit])
+    return f"{shown}, ... ({len(names)} in all)" if len(names) > limit else shown
