@@ -47,6 +47,8 @@ _CONV_STRIDE = (("vert_start = h * stride", "vert_start = h"), ("horiz_start = w
 _CONV_SIZE = ("n_H = (n_H_prev - f + 2 * pad) // stride + 1", "n_W = (n_W_prev - f + 2 * pad) // stride + 1")
 _POOL_SIZE = ("n_H = (n_H_prev - f) // stride + 1", "n_W = (n_W_prev - f) // stride + 1")
 _PAD_AXES = "((0, 0), (pad, pad), (pad, pad), (0, 0))"
+_COPIED = ("the result does not change with the inputs: it is the seeded example's expected output copied "
+           "from the notebook; compute it from the arguments")
 
 MISTAKES = (
     # zero_pad
@@ -66,6 +68,8 @@ MISTAKES = (
     Mistake("mean_not_sum", "conv_single_step",
             "the window was averaged (np.mean) instead of summed (np.sum)",
             (("Z = float(np.sum(s) + b.item())", "Z = float(np.mean(s) + b.item())"),)),
+    Mistake("single_step_copied_output", "conv_single_step", _COPIED,
+            (("Z = float(np.sum(s) + b.item())", "Z = -6.99908945068"),)),
     # conv_forward
     Mistake("conv_stride_ignored", "conv_forward",
             "the stride is ignored: a window starts at row h * stride and column w * stride, not at h and w",
@@ -138,6 +142,8 @@ MISTAKES = (
     Mistake("mask_strict_inequality", "create_mask_from_window",
             "a strict inequality (x > max) is never true: compare with == np.max(x)",
             (("mask = x == np.max(x)", "mask = x > np.max(x)"),)),
+    Mistake("mask_copied_output", "create_mask_from_window", _COPIED,
+            (("mask = x == np.max(x)", "mask = np.array([[True, False, False], [False, False, False]])"),)),
     # distribute_value
     Mistake("distribute_not_divided", "distribute_value",
             "dz was copied into every entry: each entry gets dz / (n_H * n_W)",
@@ -145,6 +151,8 @@ MISTAKES = (
     Mistake("distribute_wrong_count", "distribute_value",
             "dz was divided by n_H + n_W: a window of shape (n_H, n_W) has n_H * n_W entries",
             (("average = dz / (n_H * n_W)", "average = dz / (n_H + n_W)"),)),
+    Mistake("distribute_copied_output", "distribute_value", _COPIED,
+            (("a = np.ones(shape) * average", "a = np.array([[0.5, 0.5], [0.5, 0.5]])"),)),
     # pool_backward
     Mistake("pool_backward_stride_ignored", "pool_backward",
             "the stride is ignored: windows are where the forward pass took them, at h * stride and w * stride",
@@ -163,8 +171,37 @@ MISTAKES = (
             (("vert_end = vert_start + f", "vert_end = vert_start + stride"),
              ("horiz_end = horiz_start + f", "horiz_end = horiz_start + stride"),
              ("distribute_value(da, (f, f))", "distribute_value(da, (stride, stride))"))),
+    Mistake("pool_backward_mask_not_scaled", "pool_backward",
+            "the mask was added as it is: the maximum's position receives the gradient, mask * dA[i, h, w, c]",
+            (("+= mask * dA[i, h, w, c]", "+= mask"),)),
 )
 MISTAKES_BY_SLUG = {mistake.slug: mistake for mistake in MISTAKES}
+
+# The mistakes issue 4 names ("Grading students can trust"), by slug: the tests prove that each one
+# costs the points of its own check cell only and that its message reaches the student.
+NAMED = {
+    "conv_stride_ignored": "stride ignored", "pool_stride_ignored": "stride ignored",
+    "conv_backward_stride_ignored": "stride ignored",
+    "conv_padding_missing": "padding missing",
+    "pad_every_axis": "padding on the wrong axes", "pad_wrong_axes": "padding on the wrong axes",
+    "conv_size_off_by_one": "output size off by one", "pool_size_off_by_one": "output size off by one",
+    "conv_height_width_swapped": "height and width swapped",
+    "bias_missing": "bias missing", "conv_bias_wrong_channel": "bias from the wrong channel",
+    "conv_activation_applied": "an activation applied",
+    "conv_cache_padded": "the cache holding the padded input",
+    "pool_average_wrong_count": "average pooling dividing by the wrong count",
+    "pool_mode_ignored": "the mode ignored", "pool_backward_mode_ignored": "the mode ignored",
+    "pool_across_channels": "pooling across channels",
+    "mask_of_minimum": "a mask of the minimum", "mask_strict_inequality": "a strict inequality",
+    "conv_backward_overwrite": "\"=\" instead of \"+=\" where windows overlap",
+    "pool_backward_overwrite": "\"=\" instead of \"+=\" where windows overlap",
+    "unpad_negative_slice": "unpadding with [pad:-pad] (empty at pad 0)",
+    "dW_not_accumulated": "dW not accumulated over the batch", "db_not_accumulated": "db not accumulated over the batch",
+    "pool_backward_stride_ignored": "pooling backward ignoring the stride",
+    "single_step_copied_output": "constant outputs copied from the notebook",
+    "mask_copied_output": "constant outputs copied from the notebook",
+    "distribute_copied_output": "constant outputs copied from the notebook",
+}
 MESSAGES = {mistake.slug: mistake.message for mistake in MISTAKES}
 
 
