@@ -58,11 +58,11 @@ def submit(course: Path, student: str, notebook, name=f"{NOTEBOOK}.ipynb"):
     return folder
 
 
-def autograde(course: Path, submissions: dict, *extra_args):
+def autograde(course: Path, submissions: dict, *extra_args, check=True):
     """Submit every {student: notebook} and grade them all in one `nbgrader autograde` run."""
     for student, notebook in submissions.items():
         submit(course, student, notebook)
-    return nbgrader(course, "autograde", ASSIGNMENT, *extra_args)
+    return nbgrader(course, "autograde", ASSIGNMENT, *extra_args, check=check)
 
 
 def results(course: Path, student: str) -> dict:
