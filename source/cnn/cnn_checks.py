@@ -275,9 +275,10 @@ def _record_problem(function, record, expected, tolerance):
 
 
 def _same_outcome(function, record, other, tolerance):
-    """Whether two records show the same result: equal values, or the same exception type."""
+    """Whether two records show the same result: equal values, or the same exception and message."""
     if "raised" in record or "raised" in other:
-        return record.get("raised", {}).get("type") == other.get("raised", {}).get("type")
+        raised, other_raised = record.get("raised", {}), other.get("raised", {})
+        return (raised.get("type"), raised.get("message")) == (other_raised.get("type"), other_raised.get("message"))
     return _problem(function, decode(record["returned"]), decode(other["returned"]), tolerance) is None
 
 
