@@ -1,0 +1,287 @@
+"""nbgrader's Execute, with each kernel sandboxed and limited, and a dead kernel costing only its cell.
+
+Put in place of nbgrader.preprocessors.Execute in c.Autograde.autograde_preprocessors. Per notebook:
+- the kernel is the kernelspec cnn-sandbox (helpers/sandbox/kernels): bubblewrap around ipykernel,
+  with a cgroup limiting its memory and processes (helpers.sandbox.launcher);
+- each cell keeps at most `output_text_limit` bytes of text and `output_data_limit` bytes of other
+  data, then a note that the output was cut;
+- when the kernel dies in a cell (os._exit, out of memory, a crash) or does not come back from the
+  timeout's interrupt, the cell gets an error, the kernel is restarted, the earlier cells are run
+  again (without those that killed or hung a kernel, their outputs kept as they were) and the
+  remaining cells are graded;
+- what the sandbox found or could not do goes into resources["cnn_sandbox_flags"] (a list of
+  "slug: details" strings) for helpers.verify to pick up, and into the log.
+Where bubblewrap or cgroups are missing, it warns loudly and flags every submission, or with
+require_sandbox = True refuses to grade.
+"""
+import copy
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer, Unicode
+
+from helpers.sandbox import outputs, workcopy
+from helpers.sandbox.command import PRIVATE_PREFIX
+from helpers.sandbox.protection import probe
+
+FLAGS_KEY = "cnn_sandbox_flags"
+KERNEL_NAME = "cnn-sandbox"
+KERNELS_DIR = str(Path(__file__).resolve().parent / "kernels")
+UNSANDBOXED_KERNEL = "python3"
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox is required (require_sandbox) but this machine cannot provide it."""
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """Starts kernelspec cnn-sandbox; its connection file and ipc sockets live in a private folder
+    that the sandbox binds read-write (the sandbox has no network, so no TCP)."""
+
+    def __init__(self, **kwargs):
+        self.private_dir = tempfile.mkdtemp(prefix=PRIVATE_PREFIX)
+        kwargs.update(
+            kernel_name=KERNEL_NAME,
+            kernel_spec_manager=KernelSpecManager(kernel_dirs=[KERNELS_DIR]),
+            transport="ipc",
+            ip=os.path.join(self.private_dir, "ipc"),
+            connection_file=os.path.join(self.private_dir, "kernel.json"),
+        )
+        super().__init__(**kwargs)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self.private_dir, ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources
+
+
+class SandboxedExecute(Execute):
+    """Execute each submission in a sandboxed, limited kernel that may die without sinking the rest."""
+
+    require_sandbox = Bool(False, help=(
+        "Refuse to grade (raise) when bubblewrap or per-kernel cgroups are unavailable, instead of "
+        "warning and flagging every submission.")).tag(config=True)
+    bwrap = Unicode("bwrap", help="The bubblewrap executable (a name on PATH or a path).").tag(config=True)
+    memory_limit = Integer(2 * 2**30, help=(
+        "Bytes of memory for one kernel and all its processes (its cgroup; without cgroups, per "
+        "process). Beyond it the kernel is killed, which costs the cell that used it.")).tag(config=True)
+    max_processes = Integer(64, help=(
+        "Processes and threads one kernel may have at once (its cgroup's pids.max): a fork bomb "
+        "stops there.")).tag(config=True)
+    output_text_limit = Integer(100_000, help=(
+        "Bytes of text output (prints, error messages, text representations) kept per cell; "
+        "the rest is replaced by a note.")).tag(config=True)
+    output_data_limit = Integer(10_000_000, help=(
+        "Bytes of other output data (images, JSON such as recorded check results) kept per cell."
+    )).tag(config=True)
+    max_kernel_restarts = Integer(3, help=(
+        "Kernel restarts per notebook after a kernel died or hung; after that the remaining cells "
+        "are not run and get an error.")).tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        resources = resources if resources is not None else {}
+        self.protection = probe(self.bwrap)
+        self.flags = resources.setdefault(FLAGS_KEY, [])
+        self.student = resources.get("nbgrader", {}).get("student", "?")
+        workdir = resources.get("metadata", {}).get("path") or os.getcwd()
+        self.check_protection()
+        self.remove_dereferenced_links(resources, workdir)
+        if self.protection.sandboxed:
+            for left_out in workcopy.plan(workdir).left_out:
+                self.flag(left_out.flag())
+        self.history, self.restarts, self.gave_up = [], 0, False
+        self.budgets, self.timed_out, self.current_cell = {}, False, None
+        return super().preprocess(nb, resources, km)
+
+    # -- protection: what is available, warnings, flags -------------------------------------------
+
+    def check_protection(self) -> None:
+        if not self.protection.missing:
+            return
+        if self.require_sandbox:
+            raise SandboxUnavailable("refusing to grade without the sandbox (require_sandbox): "
+                                     + "; ".join(self.protection.missing))
+        what = ("kernels are NOT sandboxed: a submission can read source/ and the gradebook and "
+                "rewrite grades" if not self.protection.sandboxed else
+                "kernels are sandboxed but share no per-kernel cgroup: memory is limited per process, "
+                "processes are not limited")
+        self.log.warning("!" * 100)
+        self.log.warning("WARNING: %s.", what)
+        for reason in self.protection.missing:
+            self.log.warning("WARNING: missing: %s", reason)
+        self.log.warning("Every submission is flagged. See docs/threat-model.md; set "
+                         "c.SandboxedExecute.require_sandbox = True to refuse to grade instead.")
+        self.log.warning("!" * 100)
+        for reason in self.protection.missing:
+            self.flags.append(f"sandbox-missing: {reason}")
+
+    def flag(self, text: str) -> None:
+        self.flags.append(text)
+        self.log.warning("sandbox flag for %s: %s", self.student, text)
+
+    def remove_dereferenced_links(self, resources: dict, workdir: str) -> None:
+        """nbgrader copies a submitted symbolic link as the file it points to (as the grader, e.g. the
+        source notebook or the gradebook): remove such copies before the kernel or feedback sees them."""
+        assignment = resources.get("nbgrader", {}).get("assignment")
+        if assignment is None:
+            return
+        coursedir = CourseDirectory(config=self.config)
+        submitted = coursedir.format_path(coursedir.submitted_directory, self.student, assignment)
+        for relative in workcopy.symbolic_links(submitted):
+            copied = os.path.join(workdir, relative)
+            if os.path.isfile(copied) and not relative.endswith(".ipynb"):
+                os.remove(copied)
+            self.flag(f"sandbox-symlink: {relative}: a symbolic link in the submission, not followed")
+
+    # -- kernels ----------------------------------------------------------------------------------
+
+    def create_kernel_manager(self):
+        if self.protection.sandboxed:
+            self.kernel_name = KERNEL_NAME
+            self.km = SandboxKernelManager(config=self.config)
+        else:  # never the kernel named in the (student's) notebook metadata
+            self.kernel_name = UNSANDBOXED_KERNEL
+            self.km = self.kernel_manager_class(kernel_name=UNSANDBOXED_KERNEL, config=self.config)
+        return self.km
+
+    def launcher_arguments(self) -> list:
+        arguments = ["--bwrap", self.protection.bwrap, "--memory-limit", str(self.memory_limit),
+                     "--max-processes", str(self.max_processes)]
+        if self.protection.cgroups:
+            arguments.append("--cgroups")
+        return arguments + ["--", *self.extra_arguments]
+
+    async def async_start_new_kernel(self, **kwargs) -> None:
+        kwargs.setdefault("cwd", self.resources.get("metadata", {}).get("path") or None)
+        arguments = self.launcher_arguments() if self.protection.sandboxed else self.extra_arguments
+        await ensure_async(self.km.start_kernel(extra_arguments=arguments, **kwargs))
+
+    async def async_discard_kernel(self) -> None:
+        """Kill the kernel at once (it may be hung) and forget it."""
+        try:
+            if await ensure_async(self.km.is_alive()):
+                await ensure_async(self.km.shutdown_kernel(now=True))
+        finally:
+            await ensure_async(self.km.cleanup_resources())
+            if self.kc is not None:
+                await ensure_async(self.kc.stop_channels())
+            self.km, self.kc = None, None
+
+    def replace_kernel(self) -> None:
+        run_sync(self.async_discard_kernel)()
+        self.km = self.create_kernel_manager()
+        self.start_new_kernel()
+        self.start_new_kernel_client()
+
+    # -- cells: timeouts, dead kernels, replays ---------------------------------------------------
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self.timed_out = True
+        return await super()._async_handle_timeout(timeout, cell)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell, self.resources
+        if self.gave_up:
+            cell.outputs = [error_output("KernelRestartLimit", (
+                f"not run: the kernel was lost again after {self.restarts} restarts in this notebook"))]
+            return cell, self.resources
+        self.timed_out = False
+        try:
+            cell = self.execute_cell(cell, index, store_history=True)
+        except (DeadKernelError, CellTimeoutError) as error:
+            what = "died" if isinstance(error, DeadKernelError) else "did not stop after the time limit"
+            cell.outputs.append(error_output("KernelDied" if "died" in what else "KernelHung", (
+                f"the kernel {what} while running this cell (e.g. os._exit, out of memory, too many "
+                f"processes, a crash); it was restarted and the cells before this one were run again")))
+            self.flag(f"kernel-lost: the kernel {what} in {cell_label(cell, index)}")
+            self.recover()
+        else:
+            if not self.timed_out:
+                self.history.append(index)  # replayed after a restart; a timed-out cell would time out again
+        return cell, self.resources
+
+    def recover(self) -> None:
+        """Restart the kernel and rerun the cells that ran before; give up after max_kernel_restarts."""
+        while self.restarts < self.max_kernel_restarts:
+            self.restarts += 1
+            self.replace_kernel()
+            if self.replay():
+                return
+        self.gave_up = True
+        self.flag(f"kernel-lost: gave up after {self.restarts} kernel restarts; later cells not run")
+
+    def replay(self) -> bool:
+        """Rerun the cells in history on a copy (their outputs stay as first recorded).
+        False if the new kernel died or hung: that cell leaves the history."""
+        for index in list(self.history):
+            original = self.nb.cells[index]
+            self.timed_out = False
+            try:
+                self.execute_cell(copy.deepcopy(original), index, store_history=True)
+            except (DeadKernelError, CellTimeoutError):
+                self.history.remove(index)
+                return False
+            finally:
+                self.nb.cells[index] = original
+            if self.timed_out:
+                self.history.remove(index)
+        return True
+
+    # -- outputs: the per-cell allowance ----------------------------------------------------------
+
+    def budget(self, cell_index: int, outs: list) -> outputs.Budget:
+        if not outs or self.clear_before_next_output or cell_index not in self.budgets:
+            self.budgets[cell_index] = outputs.Budget(self.output_text_limit, self.output_data_limit)
+        return self.budgets[cell_index]
+
+    def process_message(self, msg, cell, cell_index):
+        self.current_cell = (cell, cell_index)
+        return super().process_message(msg, cell, cell_index)
+
+    def output(self, outs, msg, display_id, cell_index):
+        budget = self.budget(cell_index, outs)
+        kind = msg["msg_type"]
+        kept = kind not in outputs.TRIMMED or budget.trim(kind, msg["content"]) or display_id
+        out = super().output(outs, msg, display_id, cell_index) if kept else None
+        self.note_cut(outs, budget)
+        return out
+
+    def _update_display_id(self, display_id, msg):
+        if self.current_cell is not None:
+            cell, cell_index = self.current_cell
+            budget = self.budget(cell_index, cell.outputs)
+            budget.trim("display_data", msg["content"])
+            self.note_cut(cell.outputs, budget)
+        return super()._update_display_id(display_id, msg)
+
+    def on_cell_executed(self, **kwargs):
+        reply = kwargs["execute_reply"]
+        if reply["content"].get("status") == "error":  # nbgrader may copy the reply's error into the cell
+            self.budget(kwargs["cell_index"], kwargs["cell"].outputs).trim_error(reply["content"])
+        return super().on_cell_executed(**kwargs)
+
+    def note_cut(self, outs: list, budget: outputs.Budget) -> None:
+        if budget.cut and not budget.noted:
+            outs.append(outputs.note(self.output_text_limit, self.output_data_limit))
+            budget.noted = True
+
+
+def error_output(ename: str, evalue: str):
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def cell_label(cell, index: int) -> str:
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    return f"cell {index}" + (f" ({grade_id})" if grade_id else "")
