@@ -1,0 +1,77 @@
+"""A class of six, graded once per test session, for the class report and the browser tests.
+
+`build(course_factory)` makes a course copy, names the students in the gradebook, grades all six
+submissions in ONE `nbgrader autograde` run and writes their feedback with ONE
+`nbgrader generate_feedback` run; later calls return the same course. Both test modules wrap it
+in a session fixture, so the class is graded once however many modules use it.
+"""
+from nbgrader.api import Gradebook
+
+import support
+from helpers import mistakes
+from helpers.course import ASSIGNMENT, NOTEBOOK
+from helpers.submissions import reference_sources
+
+# student id -> the named mistakes (helpers.mistakes) in their code; the rest is the instructor's solution
+MISTAKES = {
+    "s2-mistakes": ("conv_stride_ignored", "pool_mode_ignored", "distribute_not_divided"),
+    "s3-mistakes": ("conv_stride_ignored", "pad_one_side", "mask_of_minimum"),
+}
+NAMES = {  # student id -> (first name, last name) in the gradebook
+    "s1-correct": ("Grace", "Hopper"), "s2-mistakes": ("Alan", "Turing"), "s3-mistakes": ("Ada", "Lovelace"),
+    "s4-untouched": ("Edsger", "Dijkstra"), "s6-forger": ("Eve", "Mallet"),  # s5-crash has no name
+}
+# the report's order: by last name, a student without a name by id among the last names
+BY_NAME = ["s4-untouched", "s1-correct", "s3-mistakes", "s6-forger", "s5-crash", "s2-mistakes"]
+CRASH = "s5-crash"  # its kernel dies: no autograded notebook
+FORGER = "s6-forger"  # its zero_pad records a fake result for another check cell: flagged
+FORGED_RECORD = '''
+
+_honest_zero_pad = zero_pad
+
+
+def zero_pad(X, pad):
+    from IPython.display import display
+    display({"application/vnd.cnn-check+json": {"unit": "conv_forward_check", "case": "forged", "returned": None},
+             "text/plain": "forged"}, raw=True)
+    return _honest_zero_pad(X, pad)
+'''
+
+_BUILT = {}
+
+
+def submissions():
+    """{student id: notebook} of the six students, made from the release."""
+    release = support.release_notebook()
+    correct = reference_sources()
+    made = {"s1-correct": support.with_solutions(release, correct), "s4-untouched": release,
+            CRASH: support.with_solutions(release, {"zero_pad": "import os\nos._exit(1)\n"}),
+            FORGER: support.with_solutions(release, {**correct, "zero_pad": correct["zero_pad"] + FORGED_RECORD})}
+    for student, slugs in MISTAKES.items():
+        wrong = {mistakes.MISTAKES_BY_SLUG[slug].function: mistakes.MISTAKES_BY_SLUG[slug].source() for slug in slugs}
+        made[student] = support.with_solutions(release, {**correct, **wrong})
+    return made
+
+
+def build(course_factory):
+    """The graded course (made on the first call); autograde's result is in `.autograde`."""
+    if "course" not in _BUILT:
+        course = course_factory("graded-class")
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            for student, (first, last) in NAMES.items():
+                gradebook.update_or_create_student(student, first_name=first, last_name=last)
+        for student, notebook in submissions().items():
+            support.submit(course, student, notebook)
+        graded = support.nbgrader(course, "autograde", ASSIGNMENT, check=False)
+        support.nbgrader(course, "generate_feedback", ASSIGNMENT)
+        _BUILT["course"], _BUILT["autograde"] = course, graded
+    return _BUILT["course"]
+
+
+def autograde_result():
+    """The CompletedProcess of the class's autograde run (after build)."""
+    return _BUILT["autograde"]
+
+
+def feedback_page(course, student):
+    return course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html"
