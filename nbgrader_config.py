@@ -25,7 +25,7 @@ c.Execute.timeout = 120
 # functions returned; VerifyChecks recomputes every expected value and rewrites the check cells'
 # outputs with the verdicts before nbgrader scores them; FlagForReview marks tampering for review.
 c.Autograde.autograde_preprocessors = [
-    "nbgrader.preprocessors.Execute",
+    "helpers.sandbox.execute.SandboxedExecute",  # nbgrader's Execute, sandboxed (block at the end)
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "helpers.verify.VerifyChecks",
@@ -42,3 +42,11 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# --- Sandbox (helpers/sandbox, docs/threat-model.md) -------------------------------------------
+# SandboxedExecute (first autograde preprocessor above) runs each submission in a bubblewrap
+# sandbox with a cgroup per kernel: 2 GiB of memory, 64 processes, 100 kB of text output kept per
+# cell; a kernel that dies costs only its cell. Where bubblewrap or cgroups are missing, autograde
+# warns and records it in each notebook; True makes it refuse to grade instead.
+c.SandboxedExecute.require_sandbox = False
+# --- end of sandbox block ----------------------------------------------------------------------

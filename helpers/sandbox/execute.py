@@ -9,10 +9,15 @@ Put in place of nbgrader.preprocessors.Execute in c.Autograde.autograde_preproce
   timeout's interrupt, the cell gets an error, the kernel is restarted, the earlier cells are run
   again (without those that killed or hung a kernel, their outputs kept as they were) and the
   remaining cells are graded;
-- what the sandbox found or could not do goes into resources["cnn_sandbox_flags"] (a list of
-  "slug: details" strings) for helpers.verify to pick up, and into the log.
-Where bubblewrap or cgroups are missing, it warns loudly and flags every submission, or with
-require_sandbox = True refuses to grade.
+- what the sandbox did goes into the notebook's metadata, nb.metadata["cnn_sandbox"] =
+  {"sandboxed": bool, "cgroups": bool, "missing": [what protection is missing],
+   "flags": [tampering found: a package beside a course module, a symbolic link in the submission],
+   "left_out": [files of the submission the kernel did not get, and why],
+   "events": [kernels lost and restarted]}, and into the log. helpers.verify.VerifyChecks reads
+  "flags": a flagged submission fails its checks and goes to manual review. Kernel deaths are not
+  flags: the cell that killed the kernel already carries the error and costs what it is worth.
+Where bubblewrap or cgroups are missing it warns loudly, once per run and in every notebook's
+"missing", or with require_sandbox = True refuses to grade.
 """
 import copy
 import os
@@ -33,10 +38,11 @@ from helpers.sandbox import outputs, workcopy
 from helpers.sandbox.command import PRIVATE_PREFIX
 from helpers.sandbox.protection import probe
 
-FLAGS_KEY = "cnn_sandbox_flags"
+METADATA_KEY = "cnn_sandbox"  # read by helpers.verify (SANDBOX_KEY)
 KERNEL_NAME = "cnn-sandbox"
 KERNELS_DIR = str(Path(__file__).resolve().parent / "kernels")
 UNSANDBOXED_KERNEL = "python3"
+WARNED = set()  # protections already warned about in this process (the warning comes once per run)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -92,26 +98,34 @@ class SandboxedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         resources = resources if resources is not None else {}
         self.protection = probe(self.bwrap)
-        self.flags = resources.setdefault(FLAGS_KEY, [])
+        self.report = {"sandboxed": self.protection.sandboxed, "cgroups": self.protection.cgroups,
+                       "missing": list(self.protection.missing), "flags": [], "left_out": [], "events": []}
         self.student = resources.get("nbgrader", {}).get("student", "?")
         workdir = resources.get("metadata", {}).get("path") or os.getcwd()
         self.check_protection()
-        self.remove_dereferenced_links(resources, workdir)
+        self.refuse_symbolic_links(nb, resources, workdir)
         if self.protection.sandboxed:
             for left_out in workcopy.plan(workdir).left_out:
-                self.flag(left_out.flag())
+                self.note("left_out", left_out.text())
+                if left_out.tampering:
+                    self.flag(left_out.text())
         self.history, self.restarts, self.gave_up = [], 0, False
         self.budgets, self.timed_out, self.current_cell = {}, False, None
-        return super().preprocess(nb, resources, km)
+        nb, resources = super().preprocess(nb, resources, km)
+        nb.metadata[METADATA_KEY] = self.report
+        return nb, resources
 
     # -- protection: what is available, warnings, flags -------------------------------------------
 
     def check_protection(self) -> None:
+        """Refuse (require_sandbox) or warn, loudly and once per run, about missing protection."""
         if not self.protection.missing:
             return
         if self.require_sandbox:
             raise SandboxUnavailable("refusing to grade without the sandbox (require_sandbox): "
                                      + "; ".join(self.protection.missing))
+        if self.protection in WARNED:
+            return
         what = ("kernels are NOT sandboxed: a submission can read source/ and the gradebook and "
                 "rewrite grades" if not self.protection.sandboxed else
                 "kernels are sandboxed but share no per-kernel cgroup: memory is limited per process, "
@@ -120,29 +134,37 @@ class SandboxedExecute(Execute):
         self.log.warning("WARNING: %s.", what)
         for reason in self.protection.missing:
             self.log.warning("WARNING: missing: %s", reason)
-        self.log.warning("Every submission is flagged. See docs/threat-model.md; set "
-                         "c.SandboxedExecute.require_sandbox = True to refuse to grade instead.")
+        self.log.warning("Each autograded notebook says so in its metadata (cnn_sandbox.missing). See "
+                         "docs/threat-model.md; c.SandboxedExecute.require_sandbox = True refuses instead.")
         self.log.warning("!" * 100)
-        for reason in self.protection.missing:
-            self.flags.append(f"sandbox-missing: {reason}")
+        WARNED.add(self.protection)
 
     def flag(self, text: str) -> None:
-        self.flags.append(text)
-        self.log.warning("sandbox flag for %s: %s", self.student, text)
+        """Tampering found: the submission fails its checks and goes to manual review."""
+        self.report["flags"].append(text)
+        self.log.warning("%s: flagged by the sandbox: %s", self.student, text)
 
-    def remove_dereferenced_links(self, resources: dict, workdir: str) -> None:
-        """nbgrader copies a submitted symbolic link as the file it points to (as the grader, e.g. the
-        source notebook or the gradebook): remove such copies before the kernel or feedback sees them."""
-        assignment = resources.get("nbgrader", {}).get("assignment")
-        if assignment is None:
+    def note(self, key: str, text: str) -> None:
+        self.report[key].append(text)
+        self.log.warning("%s: %s", self.student, text)
+
+    def refuse_symbolic_links(self, nb, resources: dict, workdir: str) -> None:
+        """nbgrader reads and copies a submitted symbolic link as the file it points to, with the
+        grader's rights (the source notebook, the gradebook, ...): remove such copies before the kernel
+        or the feedback sees them; a linked notebook keeps none of the code it linked to."""
+        info = resources.get("nbgrader", {})
+        if "assignment" not in info:
             return
         coursedir = CourseDirectory(config=self.config)
-        submitted = coursedir.format_path(coursedir.submitted_directory, self.student, assignment)
+        submitted = coursedir.format_path(coursedir.submitted_directory, self.student, info["assignment"])
         for relative in workcopy.symbolic_links(submitted):
-            copied = os.path.join(workdir, relative)
-            if os.path.isfile(copied) and not relative.endswith(".ipynb"):
-                os.remove(copied)
-            self.flag(f"sandbox-symlink: {relative}: a symbolic link in the submission, not followed")
+            if relative == f"{info.get('notebook')}.ipynb":
+                for cell in nb.cells:
+                    if cell.metadata.get("nbgrader", {}).get("solution"):
+                        cell.source = "# (this notebook was submitted as a symbolic link)"
+            elif os.path.isfile(os.path.join(workdir, relative)):
+                os.remove(os.path.join(workdir, relative))
+            self.flag(f"{relative} in the submission is a symbolic link: the grader did not follow it")
 
     # -- kernels ----------------------------------------------------------------------------------
 
@@ -205,7 +227,7 @@ class SandboxedExecute(Execute):
             cell.outputs.append(error_output("KernelDied" if "died" in what else "KernelHung", (
                 f"the kernel {what} while running this cell (e.g. os._exit, out of memory, too many "
                 f"processes, a crash); it was restarted and the cells before this one were run again")))
-            self.flag(f"kernel-lost: the kernel {what} in {cell_label(cell, index)}")
+            self.note("events", f"the kernel {what} in {cell_label(cell, index)}; restarted")
             self.recover()
         else:
             if not self.timed_out:
@@ -220,7 +242,7 @@ class SandboxedExecute(Execute):
             if self.replay():
                 return
         self.gave_up = True
-        self.flag(f"kernel-lost: gave up after {self.restarts} kernel restarts; later cells not run")
+        self.note("events", f"gave up after {self.restarts} kernel restarts: the later cells were not run")
 
     def replay(self) -> bool:
         """Rerun the cells in history on a copy (their outputs stay as first recorded).

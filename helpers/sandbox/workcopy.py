@@ -6,12 +6,13 @@ same plan to report, as flags, what was left out. Left out are files that would 
 kernel starts or what it imports instead of the course's own code:
 
 - a module or package whose name is one the kernel imports from elsewhere (numpy.py, numpy/,
-  a copy of the standard library's json.py, ...): the kernel finds the submission's folder last
-  on sys.path anyway, this keeps the rule visible;
+  json.py, ...): the kernel finds the submission's folder last on sys.path, so these would not be
+  imported anyway, and a beginner's random.py is an accident more often than an attack;
 - startup hooks: sitecustomize, usercustomize, matplotlibrc;
 - a package or extension module that would win over a .py file of the same name in the folder
-  (e.g. cnn_checks/ or cnn_checks.so beside the cnn_checks.py that autograde copies from source/);
-- anything beyond the size budget (max_files, max_bytes), and symbolic links.
+  (e.g. cnn_checks/ or cnn_checks.so beside the cnn_checks.py that autograde copies from source/):
+  this would replace the course's own code, so it is also marked as tampering;
+- anything beyond the size budget (max_files, max_bytes), symbolic links, pipes and devices.
 """
 import importlib.machinery
 import os
@@ -30,9 +31,10 @@ class LeftOut:
 
     path: str
     reason: str
+    tampering: bool = False  # it can only be an attempt on the grading, not an accident
 
-    def flag(self) -> str:
-        return f"sandbox-left-out: {self.path}: {self.reason}"
+    def text(self) -> str:
+        return f"{self.path} in the submission {self.reason}: the grading kernel did not get it"
 
 
 @dataclass
@@ -68,20 +70,20 @@ def importable_elsewhere(name: str) -> bool:
     return importlib.machinery.PathFinder.find_spec(name, paths) is not None
 
 
-def shadow_reason(folder: str, entry: str, sources: set) -> str | None:
+def shadow(folder: str, entry: str, sources: set) -> LeftOut | None:
     """Why a top-level entry must stay out of the kernel's copy, or None if it may go in."""
     if entry in STARTUP_FILES:
-        return "configures the kernel's startup"
+        return LeftOut(entry, "configures the kernel's startup")
     provided = module_name(folder, entry)
     if provided is None:
         return None
     name, kind = provided
     if name in STARTUP_HOOKS:
-        return "a Python startup hook"
-    if importable_elsewhere(name):
-        return f"has the name of the module {name!r} that the kernel imports from its installation"
+        return LeftOut(entry, "is a Python startup hook")
     if kind != "source" and name in sources:
-        return f"would be imported instead of {name}.py"
+        return LeftOut(entry, f"would be imported instead of {name}.py", tampering=True)
+    if importable_elsewhere(name):
+        return LeftOut(entry, f"has the name of the installed module {name!r}")
     return None
 
 
@@ -90,7 +92,7 @@ def plan(folder: str, max_files: int = 1000, max_bytes: int = 256 * 2**20) -> Pl
     result = Plan()
     entries = sorted(os.listdir(folder))
     sources = {name for name, kind in filter(None, (module_name(folder, e) for e in entries)) if kind == "source"}
-    shadows = {e: reason for e in entries if (reason := shadow_reason(folder, e, sources))}
+    shadows = {e: left_out for e in entries if (left_out := shadow(folder, e, sources))}
     total = 0
     for dirpath, dirnames, filenames in os.walk(folder):
         relative_dir = os.path.relpath(dirpath, folder)
@@ -99,8 +101,7 @@ def plan(folder: str, max_files: int = 1000, max_bytes: int = 256 * 2**20) -> Pl
             relative = os.path.normpath(os.path.join(relative_dir, name))
             path = os.path.join(folder, relative)
             if relative in shadows or os.path.islink(path):
-                reason = shadows.get(relative) or "a symbolic link"
-                result.left_out.append(LeftOut(relative, reason))
+                result.left_out.append(shadows.get(relative) or LeftOut(relative, "is a symbolic link"))
                 if name in dirnames:
                     dirnames.remove(name)
                 continue
@@ -108,10 +109,10 @@ def plan(folder: str, max_files: int = 1000, max_bytes: int = 256 * 2**20) -> Pl
             if stat.S_ISDIR(info.st_mode):
                 result.dirs.append(relative)
             elif not stat.S_ISREG(info.st_mode):
-                result.left_out.append(LeftOut(relative, "not a regular file (a pipe, socket or device)"))
+                result.left_out.append(LeftOut(relative, "is not a regular file (a pipe, socket or device)"))
             elif len(result.files) >= max_files or total + info.st_size > max_bytes:
                 budget = f"{max_files} files, {max_bytes} bytes"
-                result.left_out.append(LeftOut(relative, f"beyond the working copy's budget ({budget})"))
+                result.left_out.append(LeftOut(relative, f"is beyond the working copy's budget ({budget})"))
             else:
                 total += info.st_size
                 result.files.append(relative)
