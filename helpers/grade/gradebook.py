@@ -56,7 +56,12 @@ def read_only(url: str):
             raise CourseError(f"no gradebook at {path}: run `nbgrader generate_assignment` first")
         engine = sqlalchemy.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
     else:
-        engine = sqlalchemy.create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT})
+        try:
+            engine = sqlalchemy.create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT})
+        except ImportError as error:
+            raise CourseError(f"the gradebook URL {describe(url)} needs a database driver that is not installed "
+                              f"({error}); for PostgreSQL with this project's psycopg2, write "
+                              "postgresql+psycopg2://...") from None
     try:
         try:
             tables = sqlalchemy.inspect(engine).get_table_names()

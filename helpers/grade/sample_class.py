@@ -96,33 +96,37 @@ def fill(release_nb, solutions: dict[str, str], variant: str, index: int):
     return nb
 
 
-def make_class(course: Path, assignment: str, n: int, renamed: bool = True) -> list[Student]:
+def roster(n: int, notebook: str = "cnn", renamed: bool = True, variants=VARIANTS) -> list[Student]:
+    """Students s01..sNN: their variant (cycling through variants) and the file they hand in."""
+    students = []
+    for index in range(n):
+        pattern = RENAMED.get(index % 24, "{nb}.ipynb") if renamed else "{nb}.ipynb"
+        filename = f"{notebook}.zip" if pattern == "zip" else pattern.format(nb=notebook)
+        students.append(Student(f"s{index + 1:02d}", variants[index % len(variants)], filename))
+    return students
+
+
+def make_class(course: Path, assignment: str, n: int, renamed: bool = True, variants=VARIANTS) -> list[Student]:
     """Write n submissions to course/submitted/s01..sNN/<assignment>/; return who got what.
 
     With renamed=True a few notebooks arrive renamed or zipped, as learning platforms and
     browsers hand them in; with renamed=False every notebook has its released name.
     """
-    release_dir = course / "release" / assignment
-    (notebook_path,) = sorted(release_dir.glob("*.ipynb"))
+    (notebook_path,) = sorted((course / "release" / assignment).glob("*.ipynb"))
     notebook = notebook_path.stem
     release_nb = nbformat.read(notebook_path, as_version=4)
     solutions = solution_sources(course / "source" / assignment / notebook_path.name)
-    students = []
-    for index in range(n):
-        variant = VARIANTS[index % len(VARIANTS)]
-        pattern = RENAMED.get(index % 24, "{nb}.ipynb") if renamed else "{nb}.ipynb"
-        student = Student(f"s{index + 1:02d}", variant,
-                          f"{notebook}.zip" if pattern == "zip" else pattern.format(nb=notebook))
+    students = roster(n, notebook, renamed, variants)
+    for index, student in enumerate(students):
         folder = course / "submitted" / student.student_id / assignment
         folder.mkdir(parents=True, exist_ok=True)
-        text = nbformat.writes(fill(release_nb, solutions, variant, index))
-        if pattern == "zip":  # a zipped folder, as a student downloads it from JupyterHub
+        text = nbformat.writes(fill(release_nb, solutions, student.variant, index))
+        if student.filename.endswith(".zip"):  # a zipped folder, as a student downloads it from JupyterHub
             with zipfile.ZipFile(folder / student.filename, "w") as archive:
                 archive.writestr(f"{assignment}/{notebook}.ipynb", text)
         else:
             (folder / student.filename).write_text(text)
         (folder / "timestamp.txt").write_text(TIMESTAMP)
-        students.append(student)
     return students
 
 

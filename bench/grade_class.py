@@ -1,0 +1,160 @@
+"""Benchmark: one class graded by stock sequential `nbgrader autograde` and by `python -m helpers grade`.
+
+    PATH=.venv/bin:$PATH python bench/grade_class.py [--students 60] [--workers 2] [--tiny]
+
+Both runs grade identical copies of one generated class (correct, wrong, partial, untouched and
+crashing submissions of the real course, or of the three-function test course with --tiny).
+Prints, for each: wall time and submissions/second, and their ratio (target >= 1.8x with 2 workers
+on a 2-core machine); the time until the first 20, 40, 60 ... submissions were graded (how time
+grows with class size, startup included); and what one submission costs (kernel start, execution,
+gradebook write, the rest of nbgrader's work), measured in-process on a few submissions graded
+exactly as a worker grades them. Timings are wall-clock on a possibly shared machine: read the
+ratio, not the absolute numbers.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import nbclient  # noqa: E402
+from nbgrader.api import Gradebook  # noqa: E402
+from nbgrader.preprocessors import SaveAutoGrades  # noqa: E402
+
+from helpers.grade import gradebook, sample_class, worker  # noqa: E402
+from helpers.grade import coursedir as cd  # noqa: E402
+
+VARIANTS = ("correct", "wrong", "correct", "partial", "untouched", "correct", "crash", "wrong")
+STOCK_DONE = ("Setting destination file permissions", "There was an error processing assignment:")
+PROFILED = 6  # submissions graded in-process for the per-submission breakdown
+
+
+def make_course(root: Path, tiny: bool) -> Path:
+    """A course with its assignment generated: the real one (copied) or the three-function one."""
+    if tiny:
+        sample_class.make_tiny_course(root)
+        shutil.copytree(REPO / "helpers", root / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    else:
+        sample_class.copy_course(REPO, root)
+    sample_class.nbgrader(root, "generate_assignment", "cnn", "--force")
+    return root
+
+
+def timed_run(command: list[str], course: Path, is_done) -> tuple[float, list[float]]:
+    """Run command in course; return its wall time and the time each submission finished (from stderr)."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=course, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+    finished = [time.monotonic() - started for line in process.stderr if is_done(line)]
+    process.wait()
+    return time.monotonic() - started, finished
+
+
+def stock(course: Path) -> tuple[float, list[float]]:
+    return timed_run([sys.executable, "-m", "nbgrader", "autograde", "cnn"], course,
+                     lambda line: any(marker in line for marker in STOCK_DONE))
+
+
+def ours(course: Path, workers: int) -> tuple[float, list[float]]:
+    return timed_run([sys.executable, "-m", "helpers", "grade", "cnn", "--workers", str(workers)], course,
+                     lambda line: line.startswith("["))
+
+
+class Stopwatch:
+    """Adds up the time spent in wrapped functions, by label."""
+
+    def __init__(self):
+        self.seconds = defaultdict(float)
+
+    def wrap(self, owner, name: str, label: str) -> None:
+        original = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds[label] += time.perf_counter() - start
+        setattr(owner, name, timed)
+
+
+def profile(course: Path) -> dict[str, float]:
+    """Seconds per submission by phase, for PROFILED submissions graded one at a time in this process."""
+    watch = Stopwatch()
+    # nbconvert's ExecutePreprocessor (nbgrader's Execute and the course's sandboxed one) calls these
+    watch.wrap(nbclient.NotebookClient, "start_new_kernel", "kernel start")
+    watch.wrap(nbclient.NotebookClient, "start_new_kernel_client", "kernel start")
+    watch.wrap(nbclient.NotebookClient, "execute_cell", "execution")
+    watch.wrap(SaveAutoGrades, "preprocess", "gradebook write")
+    watch.wrap(gradebook, "import_record", "gradebook write")
+    app = cd.nbgrader_app(str(course))
+    directory = cd.coursedir(app, "cnn")
+    snapshot = str(course / "snapshot.db")
+    gradebook.snapshot(directory.db_url, snapshot)
+    total = 0.0
+    with Gradebook(directory.db_url, directory.course_id) as gb:
+        for student in sample_class.roster(PROFILED, variants=VARIANTS):
+            start = time.perf_counter()
+            outcome = worker.grade_job(worker.Job(str(course), "cnn", student.student_id, "profile", snapshot))
+            if outcome.record:
+                gradebook.import_record(gb, "cnn", student.student_id, outcome.record)
+            total += time.perf_counter() - start
+    phases = {label: seconds / PROFILED for label, seconds in watch.seconds.items()}
+    phases["other nbgrader work"] = total / PROFILED - sum(phases.values())
+    return phases
+
+
+def growth(finished: list[float], step: int) -> str:
+    return "  ".join(f"{k:>3}: {finished[k - 1]:6.1f} s" for k in range(step, len(finished) + 1, step))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--step", type=int, default=20, help="report the time at every STEP-th submission")
+    parser.add_argument("--tiny", action="store_true", help="the three-function test course instead of the real one")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-grade-") as tmp:
+        template = make_course(Path(tmp) / "template", args.tiny)
+        courses = {}
+        for name in ("stock", "ours", "profile"):
+            courses[name] = Path(tmp) / name
+            shutil.copytree(template, courses[name])
+            sample_class.make_class(courses[name], "cnn", args.students if name != "profile" else PROFILED,
+                                    renamed=False, variants=VARIANTS)
+        kind = "three-function test course" if args.tiny else "real course"
+        print(f"class: {args.students} submissions of the {kind} ({', '.join(sorted(set(VARIANTS)))}); "
+              f"{os.cpu_count()} cores", flush=True)
+        stock_seconds, stock_done = stock(courses["stock"])
+        print(f"stock nbgrader autograde (sequential): {stock_seconds:6.1f} s  "
+              f"{args.students / stock_seconds:.3f} submissions/s", flush=True)
+        ours_seconds, ours_done = ours(courses["ours"], args.workers)
+        print(f"python -m helpers grade --workers {args.workers}: {ours_seconds:6.1f} s  "
+              f"{args.students / ours_seconds:.3f} submissions/s", flush=True)
+        print(f"ratio: {stock_seconds / ours_seconds:.2f}x (target >= 1.8x with 2 workers on 2 cores)")
+        print("time until the first k submissions were graded (startup included):")
+        print(f"  stock: {growth(stock_done, args.step)}")
+        print(f"  grade: {growth(ours_done, args.step)}")
+        if stock_done:
+            print(f"stock startup before its first submission finished: {stock_done[0]:.1f} s; "
+                  f"then {(stock_done[-1] - stock_done[0]) / max(len(stock_done) - 1, 1):.2f} s per submission")
+        if ours_done:
+            print(f"grade: first submission after {ours_done[0]:.1f} s; then "
+                  f"{(ours_done[-1] - ours_done[0]) / max(len(ours_done) - 1, 1):.2f} s per submission")
+        phases = profile(courses["profile"])
+        print(f"per submission, one worker, {PROFILED} submissions in-process: "
+              + ", ".join(f"{label} {seconds:.2f} s" for label, seconds in phases.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

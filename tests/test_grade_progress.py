@@ -1,0 +1,52 @@
+"""Does a grading run show count, rate and ETA while it works, and a summary that says what happened?"""
+import io
+import re
+
+from helpers.grade.progress import Progress, Summary, clock
+
+
+def test_plain_lines_when_not_a_terminal():
+    """Without a terminal, is each finished student one line with its count, rate and ETA?"""
+    stream = io.StringIO()
+    progress = Progress(3, stream, "grading cnn", tty=False)
+    progress.update("s01")
+    progress.update("s02", "the kernel died")
+    progress.close()
+    lines = stream.getvalue().splitlines()
+    assert re.fullmatch(r"\[1/3\] s01 graded  \(\d+\.\d\d/s, ETA \d+:\d\d\)", lines[0])
+    assert re.fullmatch(r"\[2/3\] s02 FAILED: the kernel died  \(\d+\.\d\d/s, ETA \d+:\d\d\)", lines[1])
+    assert "\r" not in stream.getvalue()
+
+
+def test_redrawn_bar_on_a_terminal():
+    """On a terminal, is one bar redrawn in place, with failures printed above it?"""
+    stream = io.StringIO()
+    progress = Progress(4, stream, "grading cnn", tty=True)
+    progress.update("s01")
+    progress.update("s02", "timed out")
+    progress.close()
+    text = stream.getvalue()
+    last = text.rsplit("\r\x1b[K", 1)[1]
+    assert re.fullmatch(r"grading cnn \[#{12}-{12}\] 2/4 \(\d+\.\d\d/s, ETA \d+:\d\d, 1 failed\)\n", last)
+    assert "\r\x1b[Ks02: FAILED: timed out\n" in text
+
+
+def test_clock():
+    """Are durations shown as m:ss, and h:mm:ss past an hour?"""
+    assert (clock(0), clock(61.4), clock(3725)) == ("0:00", "1:01", "1:02:05")
+
+
+def test_summary_lists_failures_notes_and_what_is_left():
+    """Does the summary count graded, failed and skipped students, give each failure's reason and the exit status?"""
+    summary = Summary(graded=["s01", "s02"], failed={"s05": "the kernel died"}, skipped=["s03"],
+                      notes={"s02": ["graded 'cnn (1).ipynb' as cnn.ipynb"]}, seconds=4.0, workers=2)
+    assert summary.text().splitlines() == [
+        "graded 2, failed 1, skipped 1 (already graded) in 4.0 s, 0.50 submissions/s, 2 worker(s)",
+        "failed:", "  s05: the kernel died",
+        "notes:", "  s02: graded 'cnn (1).ipynb' as cnn.ipynb"]
+    assert summary.exit_code() == 1
+    assert Summary(graded=["s01"]).exit_code() == 0
+    stopped = Summary(graded=["s01"], not_graded=["s02", "s03"], interrupted=True)
+    assert stopped.exit_code() == 130
+    assert stopped.text().splitlines()[-1] == ("interrupted: 2 not graded yet; "
+                                               "run the same command again to grade only those")
