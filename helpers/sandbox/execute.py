@@ -189,6 +189,8 @@ class SandboxedExecute(Execute):
         arguments = self.launcher_arguments() if self.protection.sandboxed else self.extra_arguments
         await ensure_async(self.km.start_kernel(extra_arguments=arguments, **kwargs))
 
+    start_new_kernel = run_sync(async_start_new_kernel)  # nbclient's wraps its own coroutine
+
     async def async_discard_kernel(self) -> None:
         """Kill the kernel at once (it may be hung) and forget it."""
         try:
