@@ -7,7 +7,8 @@ scalar or a (1, 1, 1) array, a conv_forward that pads with np.pad instead of cal
 and implementations that keep float32 inputs in float32. A variant is named
 `<function>__<how>`; its source is handed out renamed to `<function>`. Variants that only work
 together (a conv_single_step returning an array and a conv_forward that copes with it) form one
-Alternative. The tests put every Alternative into a real submission and require full marks.
+Alternative. The tests check every Alternative in process, and grade for real the complete
+submissions of SETS, which use every variant once; all must keep full marks.
 Arrays are channels-last: (m, n_H, n_W, n_C).
 """
 import inspect
@@ -317,11 +318,20 @@ ALTERNATIVES = (
 )
 ALTERNATIVES_BY_SLUG = {alternative.slug: alternative for alternative in ALTERNATIVES}
 
-# One complete submission written differently from the instructor's, function by function.
-COMPLETE_SET = (zero_pad__slice_assign, conv_single_step__array, conv_forward__item, pool_forward__channels,
-                conv_backward__einsum, create_mask_from_window__ints, distribute_value__full, pool_backward__loop_order)
+# Complete submissions, written differently from the instructor's, that use every variant above once:
+# the tests grade each for real (one student folder each). The first is the demo's.
+SETS = (
+    Alternative("set-1", (zero_pad__slice_assign, conv_single_step__array, conv_forward__item, pool_forward__channels,
+                          conv_backward__einsum, create_mask_from_window__ints, distribute_value__full,
+                          pool_backward__loop_order)),
+    Alternative("set-2", (zero_pad__pad_list, conv_single_step__numpy_scalar, conv_forward__channels_np_pad,
+                          pool_forward__sliding_window, conv_backward__loop_order,
+                          create_mask_from_window__greater_equal, distribute_value__prod, pool_backward__channels)),
+    Alternative("set-3", (conv_single_step__tensordot, conv_forward__sliding_window, pool_forward__loop_order)),
+    Alternative("set-4", (conv_forward__loop_order,)),
+)
 
 
 def alternative_solutions() -> dict:
     """{function name: source} for every function: a correct submission written differently from the instructor's."""
-    return Alternative("complete", COMPLETE_SET).sources()
+    return SETS[0].sources()

@@ -86,6 +86,7 @@ class Visible:
 
     outcome: str
     message: str  # the CheckFailed message, or the printed output otherwise
+    failed: int = 0  # visible cases reported FAIL
 
 
 def run_visible(released, unit, namespace) -> Visible:
@@ -97,11 +98,15 @@ def run_visible(released, unit, namespace) -> Visible:
         with as_student(), quiet_numpy(), contextlib.redirect_stdout(printed):
             check(*args)
     except released.CheckFailed as error:
-        return Visible("caught", str(error))
+        return Visible("caught", str(error), _failures(printed))
     except Exception as error:  # noqa: BLE001 (reported as a crash of the checks, not hidden)
-        return Visible("crashed", f"{type(error).__name__}: {error}\n{printed.getvalue()}")
+        return Visible("crashed", f"{type(error).__name__}: {error}\n{printed.getvalue()}", _failures(printed))
     text = printed.getvalue()
-    return Visible("blocked" if BLOCKED in text else "passed", text)
+    return Visible("blocked" if BLOCKED in text else "passed", text, _failures(printed))
+
+
+def _failures(printed):
+    return sum(line.startswith("  FAIL  ") for line in printed.getvalue().splitlines())
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,8 @@ class Summary:
     """How the mutant fared: caught by the visible checks, by the hidden cases, charged where it is."""
 
     own_cells: tuple
+    visible_failed: int  # visible cases of its own cells that fail in the student's run
+    visible_total: int
     visible_caught: bool
     visible_names_it: bool  # a caught visible check's message gives this mistake's explanation
     hidden_caught: bool
@@ -189,6 +196,8 @@ def summarize(mistake, row) -> Summary:
     charged = {grade_id for grade_id, cell in row.items() if cell.graded and cell.graded.charged}
     return Summary(
         own_cells=own,
+        visible_failed=sum(cell.visible.failed for cell in own_cells),
+        visible_total=sum(len(cases.visible(grade_id)) for grade_id in own),
         visible_caught=any(cell.visible.outcome == "caught" for cell in own_cells),
         visible_names_it=any(cell.visible.outcome == "caught" and explanation in cell.visible.message
                              for cell in own_cells),
@@ -215,7 +224,8 @@ hidden cases say (grader's view, instructor's helpers standing in); blank: the c
   V  a visible check fails with CheckFailed          H  a hidden case fails
   b  "could not be checked": a helper is at fault    .  nothing caught
   !  the visible check itself crashed (a bug)
-visible: caught by the visible checks (+ with this mistake's own explanation); hidden: failing hidden cases"""
+visible, hidden: failing cases of the mutant's own check cells, out of all; + the visible check's message gives
+this mistake's own explanation; x no visible check raises CheckFailed"""
 
 
 def render(rows) -> str:
@@ -225,8 +235,9 @@ def render(rows) -> str:
     lines = [header, "-" * len(header)]
     for mistake, row, summary in rows:
         line = f"{mistake.slug:<{name_width}}" + "".join(f"{row[unit.grade_id].symbol:>7}" for unit in UNITS)
-        visible = ("yes+" if summary.visible_names_it else "yes") if summary.visible_caught else "NO"
-        line += f"{visible:>9}{f'{summary.hidden_failed}/{summary.hidden_total}':>9}"
+        visible = f"{summary.visible_failed}/{summary.visible_total}" + (
+            ("+" if summary.visible_names_it else " ") if summary.visible_caught else "x")
+        line += f"{visible:>9}{f'{summary.hidden_failed}/{summary.hidden_total}':>8} "
         lines.append(line)
     count = len(rows)
     lines += ["-" * len(header), LEGEND, "",

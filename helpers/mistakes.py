@@ -25,19 +25,26 @@ class Mistake:
     edits: tuple
 
     def source(self) -> str:
-        """The buggy function's source code."""
-        text = inspect.getsource(getattr(reference, self.function))
+        """The buggy function's source code (the docstring, which states the right formulas, left as it is)."""
+        head, body = split_docstring(inspect.getsource(getattr(reference, self.function)))
         for old, new in self.edits:
-            if old not in text:
-                raise ValueError(f"mistake {self.slug}: {old!r} is not in reference.{self.function}")
-            text = text.replace(old, new)
-        return text
+            if old not in body:
+                raise ValueError(f"mistake {self.slug}: {old!r} is not in the code of reference.{self.function}")
+            body = body.replace(old, new)
+        return head + body
 
     def build(self):
         """The buggy function, calling the instructor's helpers (the oracle's) like the stand-ins do."""
         namespace = {"np": np, **{name: getattr(oracle, name) for name in STAND_INS}}
         exec(compile(self.source(), f"<mistake {self.slug}>", "exec"), namespace)
         return namespace[self.function]
+
+
+def split_docstring(source: str):
+    """(signature and docstring, code) of a function's source."""
+    opening = source.index('"""')
+    closing = source.index('"""', opening + 3) + 3
+    return source[:closing], source[closing:]
 
 
 # The helpers a function may call, replaced by the instructor's while that function is graded.
