@@ -10,6 +10,7 @@ COMMANDS = {
     "reset": ("helpers.demo:reset", "remove what the demo made (gradebook, submissions, autograded, feedback)"),
     "grade": ("helpers.grade:main", "autograde a whole class in parallel (local workers or a Dask cluster)"),
     "report": ("helpers.report:main", "write the class report (HTML with plots, and CSV)"),
+    "screenshots": ("helpers.screenshots:main", "retake the README's screenshots (docs/images/) in Chromium"),
     "killmatrix": ("helpers.killmatrix:main", "print which check cell catches which mutant"),
 }
 

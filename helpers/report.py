@@ -23,7 +23,7 @@ import io
 import os
 import statistics
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from helpers.course import ROOT, UNITS, Unit
 from helpers.mistakes import MISTAKES_BY_SLUG
+from helpers.verify import SANDBOX_KEY
 
 DPI = 100
 BLUE, ORANGE, GREY, VERMILLION = "#0072B2", "#E69F00", "#999999", "#D55E00"  # Okabe & Ito, as the lesson's figures
@@ -56,6 +57,8 @@ class Student:
 
     scores -- {grade_id: score} of the graded check cells, from the gradebook
     checks -- {grade_id: the cell's cnn_checks metadata}, from the autograded notebook(s)
+    events, unprotected -- the sandbox's notes in the autograded notebook: kernels lost and
+        restarted, protections that were missing (helpers.sandbox.execute)
     problems -- why the grading needs a look, empty if it went through cleanly
     """
 
@@ -67,6 +70,8 @@ class Student:
     max_score: float | None = None
     scores: dict = field(default_factory=dict)
     checks: dict = field(default_factory=dict)
+    events: list = field(default_factory=list)
+    unprotected: list = field(default_factory=list)
     problems: list = field(default_factory=list)
 
     @property
@@ -118,6 +123,11 @@ class ClassResults:
     def scored(self) -> list:
         return [student for student in self.submitted if student.score is not None]
 
+    @property
+    def unprotected(self) -> list:
+        """The sandbox protections that were missing while any of the notebooks was graded."""
+        return sorted({missing for student in self.students for missing in student.unprotected})
+
 
 def course_directory(course_root: Path):
     """nbgrader's CourseDirectory of the course, configured as nbgrader commands started there see it."""
@@ -149,16 +159,17 @@ def open_gradebook(db_url: str) -> Gradebook:
                           f"{error.__class__.__name__}: {str(error).splitlines()[0]}") from None
 
 
-def read_checks(path: Path) -> dict:
-    """{grade_id: cnn_checks metadata} of an autograded notebook's check cells."""
+def read_autograded(path: Path) -> tuple:
+    """({grade_id: cnn_checks metadata} of an autograded notebook's check cells, the sandbox's metadata or {})."""
     notebook = nbformat.read(str(path), as_version=4)
-    return {cell.metadata["cnn_checks"]["grade_id"]: cell.metadata["cnn_checks"]
-            for cell in notebook.cells if "cnn_checks" in cell.metadata}
+    checks = {cell.metadata["cnn_checks"]["grade_id"]: cell.metadata["cnn_checks"]
+              for cell in notebook.cells if "cnn_checks" in cell.metadata}
+    return checks, notebook.metadata.get(SANDBOX_KEY, {})
 
 
 def grading_problems(student: Student, needs_manual: list) -> list:
     """What about this student's grading needs the instructor's eyes, in words."""
-    problems = []
+    problems = [f"sandbox: {event}" for event in student.events]
     if needs_manual:
         problems.append(f"needs manual grading (formgrader): {', '.join(needs_manual)}")
     flags = defaultdict(dict)  # flag -> {grade_id: function}; the sandbox's flags are in every check cell
@@ -171,6 +182,29 @@ def grading_problems(student: Student, needs_manual: list) -> list:
         where = "every check" if len(cells) == len(student.checks) > 1 else ", ".join(dict.fromkeys(cells.values()))
         problems.append(f"flagged: {flag} ({where})")
     return problems
+
+
+def read_submission(student: Student, submission, folder: Path, notebooks: list) -> None:
+    """Fill in a graded student's scores (gradebook), check results (autograded notebooks in folder), problems."""
+    student.status, student.score, student.max_score = "graded", submission.score, submission.max_score
+    needs_manual = []
+    for notebook in submission.notebooks:
+        for grade in notebook.grades:
+            student.scores[grade.name] = grade.score
+            if grade.needs_manual_grade:
+                needs_manual.append(grade.name)
+    missing = [name for name in notebooks if not (folder / f"{name}.ipynb").is_file()]
+    for name in notebooks:
+        if name not in missing:
+            checks, sandbox = read_autograded(folder / f"{name}.ipynb")
+            student.checks.update(checks)
+            student.events += sandbox.get("events", [])
+            student.unprotected += sandbox.get("missing", [])
+    student.problems = grading_problems(student, needs_manual)
+    if missing:
+        student.status = "grading failed"
+        student.problems.insert(0, "no autograded notebook: autograde failed on this submission "
+                                   "(e.g. the kernel died); see nbgrader's log")
 
 
 def load_class(course_root: Path, assignment: str) -> ClassResults:
@@ -193,23 +227,8 @@ def load_class(course_root: Path, assignment: str) -> ClassResults:
                 submission = gradebook.find_submission(assignment, record.id)
             except MissingEntry:
                 continue
-            student.status, student.score, student.max_score = "graded", submission.score, submission.max_score
-            needs_manual = []
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    student.scores[grade.name] = grade.score
-                    if grade.needs_manual_grade:
-                        needs_manual.append(grade.name)
             folder = Path(coursedir.format_path(coursedir.autograded_directory, record.id, assignment))
-            missing = [name for name in notebooks if not (folder / f"{name}.ipynb").is_file()]
-            for name in notebooks:
-                if name not in missing:
-                    student.checks.update(read_checks(folder / f"{name}.ipynb"))
-            student.problems = grading_problems(student, needs_manual)
-            if missing:
-                student.status = "grading failed"
-                student.problems.insert(0, "no autograded notebook: autograde failed on this submission "
-                                           "(e.g. the kernel died); see nbgrader's log")
+            read_submission(student, submission, folder, notebooks)
     for folder in glob.glob(coursedir.format_path(coursedir.submitted_directory, "*", assignment)):
         student_id = Path(folder).relative_to(Path(coursedir.root, coursedir.submitted_directory)).parts[0]
         if student_id not in students or not students[student_id].submitted:
@@ -470,6 +489,10 @@ def render_html(results: ClassResults) -> str:
         parts.append(f'<p class="note" id="no-submissions">No submissions for {escape(results.assignment)} yet: '
                      "collect them into submitted/ and run <code>nbgrader autograde</code>, then make the report again.</p>")
     else:
+        if results.unprotected:
+            missing = escape(", ".join(results.unprotected))
+            parts.append('<p class="alert" id="unprotected">Some notebooks were graded without these protections '
+                         f"of the sandbox: {missing} (nbgrader's log has the sandbox's warnings).</p>")
         parts += ["<h2>Needs attention</h2>", attention_section(results),
                   "<h2>Scores</h2>", scores_section(results),
                   "<h2>Pass rate per check</h2>", pass_rate_section(results),

@@ -23,7 +23,7 @@ NAMES = {  # student id -> (first name, last name) in the gradebook
 }
 # the report's order: by last name, a student without a name by id among the last names
 BY_NAME = ["s4-untouched", "s1-correct", "s3-mistakes", "s6-forger", "s5-crash", "s2-mistakes"]
-CRASH = "s5-crash"  # its kernel dies: no autograded notebook
+CRASH = "s5-crash"  # its kernel dies (no autograded notebook, unless the sandbox restarts the kernel)
 FORGER = "s6-forger"  # its zero_pad records a fake result for another check cell: flagged
 FORGED_RECORD = '''
 
@@ -36,6 +36,23 @@ def zero_pad(X, pad):
              "text/plain": "forged"}, raw=True)
     return _honest_zero_pad(X, pad)
 '''
+
+# Who passes each check, from the class's design: s2 and s3 carry MISTAKES, s4 is
+# untouched, s5's kernel dies, s6 is flagged on zero_pad (a right result does not pass when flagged).
+# A helper's mistake is charged in its own check only (the instructor's helper stands in elsewhere).
+ALL_RIGHT = {"s1-correct", "s2-mistakes", "s3-mistakes", FORGER}
+PASSED = {
+    "zero_pad_check": {"s1-correct", "s2-mistakes"},
+    "conv_single_step_check": ALL_RIGHT,
+    "conv_forward_check": {"s1-correct", FORGER},
+    "pool_forward_max_check": ALL_RIGHT,
+    "pool_forward_average_check": {"s1-correct", "s3-mistakes", FORGER},
+    "conv_backward_check": ALL_RIGHT,
+    "create_mask_from_window_check": {"s1-correct", "s2-mistakes", FORGER},
+    "distribute_value_check": {"s1-correct", "s3-mistakes", FORGER},
+    "pool_backward_check": ALL_RIGHT,
+}
+TOTALS = {"s1-correct": 100, "s2-mistakes": 40, "s3-mistakes": 50, "s4-untouched": 0, CRASH: 0, FORGER: 90}
 
 _BUILT = {}
 
@@ -71,6 +88,11 @@ def build(course_factory):
 def autograde_result():
     """The CompletedProcess of the class's autograde run (after build)."""
     return _BUILT["autograde"]
+
+
+def autograded(course):
+    """The students who have an autograded notebook."""
+    return [student for student in TOTALS if (course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb").exists()]
 
 
 def feedback_page(course, student):
