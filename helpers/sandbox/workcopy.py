@@ -112,7 +112,9 @@ def plan(folder: str, max_files: int = 1000, max_bytes: int = 256 * 2**20) -> Pl
                 result.left_out.append(LeftOut(relative, "is not a regular file (a pipe, socket or device)"))
             elif len(result.files) >= max_files or total + info.st_size > max_bytes:
                 budget = f"{max_files} files, {max_bytes} bytes"
-                result.left_out.append(LeftOut(relative, f"is beyond the working copy's budget ({budget})"))
+                result.left_out.append(LeftOut(relative, f"and what follows it are beyond the working "
+                                                         f"copy's budget ({budget})"))
+                return result
             else:
                 total += info.st_size
                 result.files.append(relative)
