@@ -33,7 +33,7 @@ def submission(tmp_path):
 def test_the_working_copy_keeps_the_course_and_the_students_files(submission):
     """Do the notebook, the checks module, the student's own module and data files go to the kernel,
     with caches left out and a module name only shadowed at the top level?"""
-    plan = workcopy.plan(str(submission))
+    plan = workcopy.plan(str(submission), 2**30)
     assert plan.files == ["cnn.ipynb", "cnn_checks.py", "mine.py", "images/a.png", "notes/numpy.py"]
     assert plan.dirs == ["images", "notes"]
 
@@ -41,14 +41,14 @@ def test_the_working_copy_keeps_the_course_and_the_students_files(submission):
 def test_shadowing_files_and_links_are_left_out(submission):
     """Are installed module names, startup hooks, links and pipes left out, and only the package that
     would replace the course's cnn_checks.py marked as tampering?"""
-    left_out = {entry.path: entry.tampering for entry in workcopy.plan(str(submission)).left_out}
+    left_out = {entry.path: entry.tampering for entry in workcopy.plan(str(submission), 2**30).left_out}
     assert left_out == {"cnn_checks": True, "json": False, "numpy.py": False, "sitecustomize.py": False,
                         "matplotlibrc": False, "link.txt": False, "pipe": False}
 
 
 def test_the_working_copy_stops_at_its_budget(submission):
     """Does a folder with more files than the budget stop there, saying so once?"""
-    plan = workcopy.plan(str(submission), max_files=2)
+    plan = workcopy.plan(str(submission), 2**30, max_files=2)
     assert plan.files == ["cnn.ipynb", "cnn_checks.py"]
     assert [entry.path for entry in plan.left_out if "budget" in entry.reason] == ["mine.py"]
 

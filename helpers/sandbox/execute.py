@@ -43,6 +43,12 @@ KERNEL_NAME = "cnn-sandbox"
 KERNELS_DIR = str(Path(__file__).resolve().parent / "kernels")
 UNSANDBOXED_KERNEL = "python3"
 WARNED = set()  # protections already warned about in this process (the warning comes once per run)
+# How a kernel is lost in a cell: the cell's error name, what happened, the usual causes.
+LOST = {
+    DeadKernelError: ("KernelDied", "died", "while running this cell (os._exit, out of memory, a crash)"),
+    CellTimeoutError: ("KernelHung", "did not stop",
+                       "when this cell ran out of time (it ignored the interrupt or had too many processes)"),
+}
 
 
 class SandboxUnavailable(RuntimeError):
@@ -77,7 +83,7 @@ class SandboxedExecute(Execute):
 
     require_sandbox = Bool(False, help=(
         "Refuse to grade (raise) when bubblewrap or per-kernel cgroups are unavailable, instead of "
-        "warning and flagging every submission.")).tag(config=True)
+        "warning once per run and recording it in every notebook (cnn_sandbox.missing).")).tag(config=True)
     bwrap = Unicode("bwrap", help="The bubblewrap executable (a name on PATH or a path).").tag(config=True)
     memory_limit = Integer(2 * 2**30, help=(
         "Bytes of memory for one kernel and all its processes (its cgroup; without cgroups, per "
@@ -104,11 +110,11 @@ class SandboxedExecute(Execute):
         workdir = resources.get("metadata", {}).get("path") or os.getcwd()
         self.check_protection()
         self.refuse_symbolic_links(nb, resources, workdir)
-        if self.protection.sandboxed:
-            for left_out in workcopy.plan(workdir).left_out:
+        for left_out in workcopy.plan(workdir, self.memory_limit).left_out:
+            if self.protection.sandboxed:  # unsandboxed, the kernel runs in the folder itself
                 self.note("left_out", left_out.text())
-                if left_out.tampering:
-                    self.flag(left_out.text())
+            if left_out.tampering:
+                self.flag(left_out.text())
         self.history, self.restarts, self.gave_up = [], 0, False
         self.budgets, self.timed_out, self.current_cell = {}, False, None
         nb, resources = super().preprocess(nb, resources, km)
@@ -225,10 +231,9 @@ class SandboxedExecute(Execute):
         try:
             cell = self.execute_cell(cell, index, store_history=True)
         except (DeadKernelError, CellTimeoutError) as error:
-            what = "died" if isinstance(error, DeadKernelError) else "did not stop after the time limit"
-            cell.outputs.append(error_output("KernelDied" if "died" in what else "KernelHung", (
-                f"the kernel {what} while running this cell (e.g. os._exit, out of memory, too many "
-                f"processes, a crash); it was restarted and the cells before this one were run again")))
+            ename, what, causes = LOST[type(error)]
+            cell.outputs.append(error_output(ename, (
+                f"the kernel {what} {causes}; it was restarted and the cells before this one were run again")))
             self.note("events", f"the kernel {what} in {cell_label(cell, index)}; restarted")
             self.recover()
         else:

@@ -74,6 +74,9 @@ def start_reaper(group: cgroups.KernelGroup) -> None:
     if os.fork() == 0:
         os.setsid()  # jupyter_client kills the launcher's process group, not this
         os.close(write_end)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):  # hold none of the grader's pipes open
+            os.dup2(devnull, fd)
         os.read(read_end, 1)  # returns (EOF) when the launcher has ended, however it ended
         group.remove()
         os._exit(0)
@@ -119,7 +122,7 @@ def main(argv=None) -> int:
     workdir = os.getcwd()
     sandbox = Sandbox(workdir=workdir, private_dir=private_dir_of(args.connection_file),
                       tmpfs_bytes=args.memory_limit)
-    copy = workcopy.plan(workdir, max_files=args.max_files, max_bytes=args.memory_limit // 2)
+    copy = workcopy.plan(workdir, args.memory_limit, max_files=args.max_files)
     group = None
     if args.cgroups:
         group = cgroups.KernelGroup.create(str(os.getpid()), args.memory_limit, args.max_processes)

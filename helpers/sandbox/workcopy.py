@@ -34,7 +34,7 @@ class LeftOut:
     tampering: bool = False  # it can only be an attempt on the grading, not an accident
 
     def text(self) -> str:
-        return f"{self.path} in the submission {self.reason}: the grading kernel did not get it"
+        return f"{self.path} in the submission {self.reason}"
 
 
 @dataclass
@@ -87,8 +87,10 @@ def shadow(folder: str, entry: str, sources: set) -> LeftOut | None:
     return None
 
 
-def plan(folder: str, max_files: int = 1000, max_bytes: int = 256 * 2**20) -> Plan:
-    """Plan the kernel's working copy of `folder`, in a stable (sorted) order."""
+def plan(folder: str, memory_limit: int, max_files: int = 1000) -> Plan:
+    """Plan the kernel's working copy of `folder`, in a stable (sorted) order. The copy lives in a
+    tmpfs charged to the kernel's memory: it may take half of `memory_limit` bytes."""
+    max_bytes = memory_limit // 2
     result = Plan()
     entries = sorted(os.listdir(folder))
     sources = {name for name, kind in filter(None, (module_name(folder, e) for e in entries)) if kind == "source"}
