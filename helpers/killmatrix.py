@@ -25,11 +25,9 @@ import numpy as np
 from helpers import build, cases, expected, mistakes, oracle
 from helpers.checks import checks
 from helpers.course import CHECKS_MODULE, RELEASE_DIR, UNITS
+from helpers.demo import SHORT  # short column names of the check cells
 from helpers.submissions import reference_sources
 
-SHORT = {"zero_pad_check": "pad", "conv_single_step_check": "step", "conv_forward_check": "conv",
-         "pool_forward_max_check": "max", "pool_forward_average_check": "avg", "conv_backward_check": "conv_b",
-         "create_mask_from_window_check": "mask", "distribute_value_check": "dist", "pool_backward_check": "pool_b"}
 BLOCKED = "could not be checked"  # what a visible check prints when a helper it calls is at fault
 
 
@@ -267,7 +265,8 @@ def main(argv=None) -> int:
                "the hidden cases, and charged to its own check cells only; 1 otherwise.\n\n"
                "examples:\n  python -m helpers killmatrix\n  python -m helpers killmatrix --function conv_forward")
     functions = sorted({unit.function for unit in UNITS})
-    parser.add_argument("--function", choices=functions, help="only the mutants of this function")
+    parser.add_argument("--function", choices=functions, metavar="NAME",
+                        help=f"only the mutants of this function, one of: {', '.join(functions)}")
     args = parser.parse_args(argv)
     selected = [mistake for mistake in mistakes.MISTAKES if args.function in (None, mistake.function)]
     try:

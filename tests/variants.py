@@ -40,10 +40,13 @@ def submissions() -> dict:
 def graded_course(course_factory) -> Path:
     """A course in which every submission above is autograded and fed back (made once per session)."""
     if "course" not in _graded:
+        _graded["course"] = None  # if grading fails, the next module's fixture fails at once instead of regrading
         course = course_factory("variants")
         support.autograde(course, submissions())
         support.nbgrader(course, "generate_feedback", ASSIGNMENT, "--student=named-*")  # ~2 s per student
         _graded["course"] = course
+    if _graded["course"] is None:
+        raise RuntimeError("grading the variants failed earlier in this session: see the first error")
     return _graded["course"]
 
 
