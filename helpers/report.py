@@ -523,7 +523,7 @@ def write_csv(results: ClassResults, path: Path) -> None:
 
 
 def write_report(course_root: Path, assignment: str, out_dir: Path | None = None) -> tuple:
-    """Write <out_dir>/<assignment>.html and .csv (out_dir defaults to reports/ in the course); return both paths."""
+    """Write <out_dir>/<assignment>.html and .csv (out_dir: reports/ in the course); return (page, csv, results)."""
     results = load_class(course_root, assignment)
     out_dir = out_dir or course_root / "reports"
     out_dir.mkdir(parents=True, exist_ok=True)
