@@ -307,25 +307,55 @@ def _problem(function, got, expected, tolerance):
 # --------------------------------------------------------------------------------------------
 # Calling the student's function: outputs captured, stderr shown as ordinary output.
 
+_REDIRECTING = []  # holds one item while stderr_as_stdout is in effect
+
+
 @contextlib.contextmanager
 def stderr_as_stdout():
     """Show what is written to stderr (warnings, logging) as ordinary output.
 
     nbgrader scores a check cell 0 when anything reaches its stderr stream, even if every check
-    passed; warnings are not mistakes, so they are shown, not charged.
+    passed; warnings are not mistakes, so they are shown, not charged. Three ways lead there:
+    sys.stderr (warnings, print(file=sys.stderr)), ipykernel's stderr stream object held from
+    before (a logging handler made by logging.basicConfig), and file descriptor 2 (os.write,
+    C code), which ipykernel reads in a thread and may send after this block: so fd 2 goes to fd 1.
+    Nested uses (a stand-in helper calls the student's own) change nothing and cost nothing.
     """
+    if _REDIRECTING:
+        yield
+        return
     stream = sys.stderr
-    renamable = hasattr(stream, "name") and type(stream).__name__ == "OutStream"
+    renamable = type(stream).__name__ == "OutStream" and getattr(stream, "name", None) == "stderr"
     stream.flush()
-    if renamable:  # ipykernel's stream object, also held by logging handlers
+    if renamable:  # ipykernel's stream object: its name is the stream's name in the notebook
         stream.name = "stdout"
+    saved_fd = _point_fd(2, 1)
+    _REDIRECTING.append(True)
     try:
         with contextlib.redirect_stderr(sys.stdout):
             yield
     finally:
+        if saved_fd is not None:
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
         stream.flush()
         if renamable:
             stream.name = "stderr"
+        _REDIRECTING.pop()
+
+
+def _point_fd(fd, target):
+    """Make fd write where target writes; return a copy of the old fd (None if that is not possible)."""
+    try:
+        saved = os.dup(fd)
+    except OSError:
+        return None
+    try:
+        os.dup2(target, fd)
+    except OSError:
+        os.close(saved)
+        return None
+    return saved
 
 
 def _copy(value):
