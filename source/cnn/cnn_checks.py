@@ -35,6 +35,10 @@ HELPERS = {
 class CheckFailed(AssertionError):
     """Raised by a check when the function under test gives a wrong result."""
 
+    def _render_traceback_(self):
+        """What IPython shows instead of a traceback: the checks' own frames would only be noise."""
+        return [f"\x1b[0;31mCheckFailed\x1b[0m: {self}"]
+
 
 # --------------------------------------------------------------------------------------------
 # Values <-> JSON: how arguments, results and expected values are stored and recorded.
@@ -458,7 +462,6 @@ def _failing_helpers(function, fn):
 
 def run_visible(unit, function, fn):
     """Run the visible cases of one check cell; print what was checked; raise CheckFailed on a failure."""
-    __tracebackhide__ = True  # IPython shows the student the message, not the checks' own frames
     if not callable(fn):
         raise CheckFailed(f"{function} is not a function (it is {_describe(fn)}); run the cell that defines it")
     if grading():
@@ -567,47 +570,39 @@ def _like(theirs, stand_in):
 
 def check_zero_pad(zero_pad):
     """Check zero_pad on the stored cases."""
-    __tracebackhide__ = True
     run_visible("zero_pad_check", "zero_pad", zero_pad)
 
 
 def check_conv_single_step(conv_single_step):
     """Check conv_single_step on the stored cases."""
-    __tracebackhide__ = True
     run_visible("conv_single_step_check", "conv_single_step", conv_single_step)
 
 
 def check_conv_forward(conv_forward):
     """Check conv_forward on the stored cases (it uses your zero_pad and conv_single_step)."""
-    __tracebackhide__ = True
     run_visible("conv_forward_check", "conv_forward", conv_forward)
 
 
 def check_pool_forward(pool_forward, mode):
     """Check pool_forward in the given mode ("max" or "average") on the stored cases."""
-    __tracebackhide__ = True
     run_visible(f"pool_forward_{mode}_check", "pool_forward", pool_forward)
 
 
 def check_conv_backward(conv_backward):
     """Check conv_backward on the stored cases (it uses your zero_pad)."""
-    __tracebackhide__ = True
     run_visible("conv_backward_check", "conv_backward", conv_backward)
 
 
 def check_create_mask_from_window(create_mask_from_window):
     """Check create_mask_from_window on the stored cases."""
-    __tracebackhide__ = True
     run_visible("create_mask_from_window_check", "create_mask_from_window", create_mask_from_window)
 
 
 def check_distribute_value(distribute_value):
     """Check distribute_value on the stored cases."""
-    __tracebackhide__ = True
     run_visible("distribute_value_check", "distribute_value", distribute_value)
 
 
 def check_pool_backward(pool_backward):
     """Check pool_backward in both modes on the stored cases (it uses your mask and distribute helpers)."""
-    __tracebackhide__ = True
     run_visible("pool_backward_check", "pool_backward", pool_backward)
