@@ -13,7 +13,7 @@ $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m pip install --quiet uv || true
 	if $(PYTHON) -m uv --version >/dev/null 2>&1; then \
 	  $(PYTHON) -m uv venv --allow-existing -q -p $(PYTHON) $(VENV) && \
-	  $(PYTHON) -m uv pip install -q -p $(VENV) -r requirements.txt; \
+	  $(PYTHON) -m uv pip install -q --compile-bytecode -p $(VENV) -r requirements.txt; \
 	else \
 	  $(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q -r requirements.txt; \
 	fi
