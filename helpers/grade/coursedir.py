@@ -13,7 +13,7 @@ from nbgrader.coursedir import CourseDirectory
 STAGING = ".staging"  # under the autograded folder: where workers write before results move into place
 LOGS = ".grade-logs"  # under the autograded folder: nbgrader's log of each failed student, worker output
 
-_APPS: dict[str, AutogradeApp] = {}
+_APPS: dict[str, tuple[int, AutogradeApp]] = {}  # course root -> (config file's mtime, app)
 
 
 class CourseError(Exception):
@@ -21,14 +21,17 @@ class CourseError(Exception):
 
 
 def nbgrader_app(course_root: str) -> AutogradeApp:
-    """The course's AutogradeApp, initialised as `nbgrader autograde` is in the course root (cached).
+    """The course's AutogradeApp, initialised as `nbgrader autograde` is in the course root.
 
+    Cached per process until the course's nbgrader_config.py changes (Dask workers live long).
     Its console log handler is removed: workers capture each student's log themselves.
     """
     root = os.path.realpath(course_root)
-    if root not in _APPS:
-        if not os.path.isfile(os.path.join(root, "nbgrader_config.py")):
-            raise CourseError(f"{root} is not an nbgrader course: it has no nbgrader_config.py")
+    config = os.path.join(root, "nbgrader_config.py")
+    if not os.path.isfile(config):
+        raise CourseError(f"{root} is not an nbgrader course: it has no nbgrader_config.py")
+    version = os.stat(config).st_mtime_ns
+    if _APPS.get(root, (None,))[0] != version:
         previous = os.getcwd()
         os.chdir(root)
         try:
@@ -41,8 +44,8 @@ def nbgrader_app(course_root: str) -> AutogradeApp:
         for handler in list(app.log.handlers):
             if type(handler) is logging.StreamHandler:
                 app.log.removeHandler(handler)
-        _APPS[root] = app
-    return _APPS[root]
+        _APPS[root] = (version, app)
+    return _APPS[root][1]
 
 
 def coursedir(app: AutogradeApp, assignment: str, student: str = "*", **overrides) -> CourseDirectory:

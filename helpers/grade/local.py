@@ -15,7 +15,7 @@ import signal
 import traceback
 from multiprocessing.connection import wait
 
-from .worker import Job, grade_job, probe
+from .worker import Job, discard_private_copies, grade_job, probe
 
 ATTEMPTS = 2  # times a student is handed to a worker process before a worker death counts as its failure
 STOP_SECONDS = 10  # how long stopping workers may take before they are killed
@@ -99,7 +99,7 @@ class LocalPool:
     def _start(self) -> None:
         parent, child = self.context.Pipe()
         process = self.context.Process(target=_serve, daemon=True, name="grade-worker",
-                                       args=(child, self.course, self.log_path, self.close_in_child))
+                                       args=(child, self.course, self.log_path, self.close_in_child, os.getpid()))
         process.start()
         child.close()
         self.workers[parent] = [process, None]
@@ -111,23 +111,20 @@ class LocalPool:
         self._start()
 
 
-def _serve(connection, course: str, log_path: str, close_fds: tuple[int, ...]) -> None:
+def _serve(connection, course: str, log_path: str, close_fds: tuple[int, ...], coordinator: int) -> None:
     """A worker process: grade each job received until told to stop or the coordinator is gone."""
     os.setsid()
-    _die_with_parent()
+    _die_with_parent(coordinator)
     for fd in close_fds:
         os.close(fd)
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 1)
     os.dup2(log, 2)
     signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
         probe(course)
         while True:
             job = connection.recv()
-            if job is None:
-                return
             try:
                 answer = grade_job(job)
             except Exception:
@@ -135,17 +132,19 @@ def _serve(connection, course: str, log_path: str, close_fds: tuple[int, ...]) -
             connection.send(answer)
     except (EOFError, OSError, KeyboardInterrupt):
         return
+    finally:
+        discard_private_copies()
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Ask Linux to send this process SIGTERM when its parent dies (no-op elsewhere)."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-    if os.getppid() == 1:
+    if os.getppid() != parent:  # the parent died before the request took effect
         os._exit(0)

@@ -120,37 +120,16 @@ def is_current(directory, student: str, expected: dict, recorded: bool) -> bool:
 
 
 def _grade(directory, options: Options, plan: Plan, summary: Summary, cluster, lock_fd: int, progress_stream) -> None:
-    run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    run_dir = os.path.join(cd.staging_root(directory), run_id)
-    logs = os.path.join(cd.logs_root(directory), options.assignment)
-    shutil.rmtree(cd.staging_root(directory), ignore_errors=True)  # left by an interrupted run
-    os.makedirs(run_dir)
-    os.makedirs(logs, exist_ok=True)
-    private = is_sqlite(directory.db_url)
-    gradebook = Gradebook(directory.db_url, directory.course_id)  # creates the course entry once, before workers
-    pool = cluster
-    try:
-        snapshot_path = None
-        if private:
-            snapshot_path = os.path.join(run_dir, "gradebook.db")
-            snapshot(directory.db_url, snapshot_path)
-        jobs = []
-        for student, intake in plan.to_grade.items():
-            materialize(cd.submitted_folder(directory, student), intake)
-            jobs.append(Job(directory.root, options.assignment, student, run_id, snapshot_path))
-        if pool is None:
-            size = min(options.workers or len(os.sched_getaffinity(0)), len(jobs))
-            pool = LocalPool(size, directory.root, os.path.join(cd.logs_root(directory), "workers.log"), (lock_fd,))
+    with Run(directory, options.assignment) as run:
+        jobs = run.jobs(plan)
+        pool = cluster or LocalPool(min(options.workers or len(os.sched_getaffinity(0)), len(jobs)),
+                                    directory.root, os.path.join(cd.logs_root(directory), "workers.log"), (lock_fd,))
         summary.workers = pool.size
-        remaining = set(plan.to_grade)
         progress = Progress(len(jobs), progress_stream, f"grading {options.assignment}")
+        remaining = set(plan.to_grade)
         try:
             for job, answer in pool.run(jobs):
-                try:
-                    reason = record(directory, gradebook if private else None, job, answer, run_dir, logs)
-                except Exception as error:  # e.g. the gradebook refused the write: this student only
-                    gradebook.db.rollback()
-                    reason = f"graded, but its result could not be recorded: {type(error).__name__}: {error}"
+                reason = run.record(job, answer)
                 remaining.discard(job.student)
                 if reason:
                     summary.failed[job.student] = reason
@@ -162,39 +141,75 @@ def _grade(directory, options: Options, plan: Plan, summary: Summary, cluster, l
             summary.not_graded = sorted(remaining)
         finally:
             progress.close()
-    finally:
-        if pool is not None and pool is not cluster:
-            pool.close()
-        gradebook.close()
-        gradebook.engine.dispose()
-        shutil.rmtree(run_dir, ignore_errors=True)
-        if not os.listdir(cd.staging_root(directory)):
-            os.rmdir(cd.staging_root(directory))
+            if pool is not cluster:
+                pool.close()
 
 
-def record(directory, gradebook, job: Job, answer, run_dir: str, logs: str) -> str | None:
-    """Record one student's result (gradebook, then autograded folder); return why it failed, if it did."""
-    log_path = os.path.join(logs, f"{job.student}.log")
-    if not isinstance(answer, Outcome):  # the worker could not grade it: nothing recorded, nothing changed
-        lines = str(answer).strip().splitlines()
-        return f"not graded: {type(answer).__name__}: {lines[0] if lines else ''}"
-    if answer.record is not None:
-        import_record(gradebook, job.assignment, job.student, answer.record)
-    final = cd.autograded_folder(directory, job.student)
-    trash = os.path.join(run_dir, f"replaced-{uuid.uuid4().hex[:8]}")
-    if os.path.exists(final):  # a regrade (--force or a newer submission), or nbgrader removes it on failure
-        os.rename(final, trash)
-    if answer.graded:
-        os.makedirs(os.path.dirname(final), exist_ok=True)
-        os.rename(answer.staged, final)
-    shutil.rmtree(trash, ignore_errors=True)
-    if answer.graded:
-        if os.path.exists(log_path):
-            os.remove(log_path)
-        return None
-    with open(log_path, "w") as handle:
-        handle.write(answer.log + "\n")
-    return f"{answer.reason} (log: {os.path.relpath(log_path, directory.root)})"
+class Run:
+    """One grading run: its staging folder, the course's gradebook, and how results are recorded."""
+
+    def __init__(self, directory, assignment: str):
+        self.directory, self.assignment = directory, assignment
+        self.id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        self.staging = os.path.join(cd.staging_root(directory), self.id)
+        self.logs = os.path.join(cd.logs_root(directory), assignment)
+        self.private = is_sqlite(directory.db_url)  # SQLite: workers use copies, this run writes the gradebook
+
+    def __enter__(self) -> "Run":
+        shutil.rmtree(cd.staging_root(self.directory), ignore_errors=True)  # left by an interrupted run
+        os.makedirs(self.staging)
+        os.makedirs(self.logs, exist_ok=True)
+        # opened once, before any worker starts: creates the course's entry if it is missing
+        self.gradebook = Gradebook(self.directory.db_url, self.directory.course_id)
+        self.snapshot = os.path.join(self.staging, "gradebook.db") if self.private else None
+        if self.snapshot:
+            snapshot(self.directory.db_url, self.snapshot)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.gradebook.close()
+        self.gradebook.engine.dispose()
+        shutil.rmtree(self.staging, ignore_errors=True)
+        if not os.listdir(cd.staging_root(self.directory)):
+            os.rmdir(cd.staging_root(self.directory))
+
+    def jobs(self, plan: Plan) -> list[Job]:
+        """Copy matched notebooks into place, then one job per student."""
+        for student, intake in plan.to_grade.items():
+            materialize(cd.submitted_folder(self.directory, student), intake)
+        return [Job(self.directory.root, self.assignment, student, self.id, self.snapshot) for student in plan.to_grade]
+
+    def record(self, job: Job, answer) -> str | None:
+        """Record one student's result: gradebook, then autograded folder. Return why it failed, if it did."""
+        if not isinstance(answer, Outcome):  # no worker could grade it: nothing recorded, nothing changed
+            lines = str(answer).strip().splitlines()
+            return f"not graded: {type(answer).__name__}: {lines[0] if lines else ''}"
+        try:
+            if answer.record is not None:
+                import_record(self.gradebook, job.assignment, job.student, answer.record)
+        except Exception as error:  # e.g. the gradebook refused the write: this student only
+            self.gradebook.db.rollback()
+            return f"graded, but the gradebook refused the result: {type(error).__name__}: {error}"
+        self.place(job.student, answer.staged if answer.graded else None)
+        log_path = os.path.join(self.logs, f"{job.student}.log")
+        if answer.graded:
+            if os.path.exists(log_path):
+                os.remove(log_path)
+            return None
+        with open(log_path, "w") as handle:
+            handle.write(f"# {job.student}: nbgrader's log, on {answer.worker}, {answer.seconds:.1f} s\n{answer.log}\n")
+        return f"{answer.reason} (log: {os.path.relpath(log_path, self.directory.root)})"
+
+    def place(self, student: str, staged: str | None) -> None:
+        """Rename the staged autograded folder into place (None: remove it, as nbgrader does on failure)."""
+        final = cd.autograded_folder(self.directory, student)
+        replaced = os.path.join(self.staging, f"replaced-{uuid.uuid4().hex[:8]}")
+        if os.path.exists(final):  # a regrade (--force, or a newer submission)
+            os.rename(final, replaced)
+        if staged:
+            os.makedirs(os.path.dirname(final), exist_ok=True)
+            os.rename(staged, final)
+        shutil.rmtree(replaced, ignore_errors=True)
 
 
 class run_lock:
