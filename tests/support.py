@@ -22,7 +22,8 @@ COURSE_FILES = ("nbgrader_config.py", "helpers", "source", "release")
 def nbgrader(course, *args, check=True, timeout=1800):
     """Run `python -m nbgrader ARGS` in the course folder with the venv's bin/ on PATH."""
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    env.pop("NBGRADER_EXECUTION", None)
+    for name in ("NBGRADER_EXECUTION", "PYTEST_CURRENT_TEST"):  # with the latter, ipykernel stops capturing fd 1 and 2
+        env.pop(name, None)
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
                             capture_output=True, text=True, timeout=timeout)
     if check and result.returncode != 0:
