@@ -204,6 +204,19 @@ except OSError as error:
     print("kill -1:", error)
 os.killpg(0, signal.SIGKILL)
 """
+FILL_DISK = """
+import os, sys
+folder = os.path.dirname(sys.argv[sys.argv.index("-f") + 1])  # the connection file's: writable
+written = 0
+try:
+    with open(os.path.join(folder, "fill"), "wb") as f:
+        while written < 4 * 2**30:
+            f.write(bytes(2**24))
+            written += 2**24
+except OSError as error:
+    print("stopped:", error)
+print("wrote", written // 2**20, "MiB")
+"""
 LEAK_FILES = """
 open("leak.txt", "w").write("written by the kernel")
 open("tiny_checks.py", "a").write("\\nraise SystemExit('tampered')\\n")
@@ -259,6 +272,7 @@ def attacks(course: Path, port: int) -> dict:
         "print": Submission(after={"square_check": "print('x' * 50_000_000)"}),
         "print-in-check": Submission(solutions={"double": PRINTING_DOUBLE}),
         "leak-file": Submission(after=after_imports(LEAK_FILES)),
+        "fill-disk": Submission(after=after_square(FILL_DISK)),
         "shadow": Submission(solutions={"cube": WRONG_CUBE}, **cheat, files={
             **SHADOWS, "__pycache__/tiny_checks.cpython-311.pyc": fake_bytecode(SHADOWS["tiny_checks/__init__.py"])}),
         "kill-parent": Submission(after=after_square(KILL_PARENT)),
@@ -463,6 +477,14 @@ def test_a_lost_kernel_costs_only_its_cell(attacked, name):
     assert errors == [error]
     events = attacked.report(student)["events"]
     assert len(events) == 1 and events[0].endswith("; restarted")
+
+
+def test_the_graders_disk_cannot_be_filled(attacked):
+    """Does a kernel writing gigabytes into its connection folder, the one folder of the grader it can
+    write to, stop at its memory limit (the folder is a tmpfs charged to the kernel)?"""
+    student = next(s for s in attacked.students if s.endswith("fill-disk"))
+    assert "wrote 4096 MiB" not in attacked.printed(student)
+    assert attacked.report(student)["events"] or "stopped:" in attacked.printed(student)
 
 
 def test_a_timed_out_cell_ends_with_an_error(attacked):

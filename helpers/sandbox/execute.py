@@ -42,6 +42,7 @@ METADATA_KEY = "cnn_sandbox"  # read by helpers.verify (SANDBOX_KEY)
 KERNEL_NAME = "cnn-sandbox"
 KERNELS_DIR = str(Path(__file__).resolve().parent / "kernels")
 UNSANDBOXED_KERNEL = "python3"
+SHM = "/dev/shm"
 WARNED = set()  # protections already warned about in this process (the warning comes once per run)
 # How a kernel is lost in a cell: the cell's error name, what happened, the usual causes.
 LOST = {
@@ -57,10 +58,12 @@ class SandboxUnavailable(RuntimeError):
 
 class SandboxKernelManager(AsyncKernelManager):
     """Starts kernelspec cnn-sandbox; its connection file and ipc sockets live in a private folder
-    that the sandbox binds read-write (the sandbox has no network, so no TCP)."""
+    that the sandbox binds read-write (the sandbox has no network, so no TCP). The folder is on a
+    tmpfs (/dev/shm) where there is one: what the kernel writes there counts against its memory
+    limit, where a folder on disk would let it fill the disk."""
 
     def __init__(self, **kwargs):
-        self.private_dir = tempfile.mkdtemp(prefix=PRIVATE_PREFIX)
+        self.private_dir = tempfile.mkdtemp(prefix=PRIVATE_PREFIX, dir=SHM if os.access(SHM, os.W_OK) else None)
         kwargs.update(
             kernel_name=KERNEL_NAME,
             kernel_spec_manager=KernelSpecManager(kernel_dirs=[KERNELS_DIR]),
