@@ -13,11 +13,13 @@ ratio, not the absolute numbers.
 """
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -27,9 +29,11 @@ sys.path.insert(0, str(REPO))
 import nbclient  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 from nbgrader.preprocessors import SaveAutoGrades  # noqa: E402
+from sqlalchemy.exc import SAWarning  # noqa: E402
 
 from helpers.grade import gradebook, sample_class, worker  # noqa: E402
 from helpers.grade import coursedir as cd  # noqa: E402
+from helpers.verify import VerifyChecks  # noqa: E402
 
 VARIANTS = ("correct", "wrong", "correct", "partial", "untouched", "correct", "crash", "wrong")
 STOCK_DONE = ("Setting destination file permissions", "There was an error processing assignment:")
@@ -47,23 +51,27 @@ def make_course(root: Path, tiny: bool) -> Path:
     return root
 
 
-def timed_run(command: list[str], course: Path, is_done) -> tuple[float, list[float]]:
-    """Run command in course; return its wall time and the time each submission finished (from stderr)."""
+def timed_run(command: list[str], course: Path, is_done) -> tuple[float, list[float], float]:
+    """Run command in course; return its wall time, the time each submission finished (from its
+    stderr), and the CPU seconds it and its descendants (workers, kernels) used."""
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=course, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                text=True)
     finished = [time.monotonic() - started for line in process.stderr if is_done(line)]
     process.wait()
-    return time.monotonic() - started, finished
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, finished, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
-def stock(course: Path) -> tuple[float, list[float]]:
+def stock(course: Path) -> tuple[float, list[float], float]:
     return timed_run([sys.executable, "-m", "nbgrader", "autograde", "cnn"], course,
                      lambda line: any(marker in line for marker in STOCK_DONE))
 
 
-def ours(course: Path, workers: int) -> tuple[float, list[float]]:
+def ours(course: Path, workers: int) -> tuple[float, list[float], float]:
     return timed_run([sys.executable, "-m", "helpers", "grade", "cnn", "--workers", str(workers)], course,
                      lambda line: line.startswith("["))
 
@@ -88,22 +96,28 @@ class Stopwatch:
 
 def profile(course: Path) -> dict[str, float]:
     """Seconds per submission by phase, for PROFILED submissions graded one at a time in this process."""
+    warnings.simplefilter("ignore", SAWarning)  # nbgrader's autoflush notices, printed by in-process grading
     watch = Stopwatch()
-    # nbconvert's ExecutePreprocessor (nbgrader's Execute and the course's sandboxed one) calls these
-    watch.wrap(nbclient.NotebookClient, "start_new_kernel", "kernel start")
-    watch.wrap(nbclient.NotebookClient, "start_new_kernel_client", "kernel start")
-    watch.wrap(nbclient.NotebookClient, "execute_cell", "execution")
-    watch.wrap(SaveAutoGrades, "preprocess", "gradebook write")
-    watch.wrap(gradebook, "import_record", "gradebook write")
     app = cd.nbgrader_app(str(course))
     directory = cd.coursedir(app, "cnn")
     snapshot = str(course / "snapshot.db")
     gradebook.snapshot(directory.db_url, snapshot)
+    students = sample_class.roster(PROFILED + 1, variants=VARIANTS)
+    grade = worker.grade_job  # the first student, untimed, loads what a worker loads once
+    grade(worker.Job(str(course), "cnn", students[-1].student_id, "profile", snapshot))
+    # nbconvert's ExecutePreprocessor (nbgrader's Execute and the course's sandboxed one) calls these
+    watch.wrap(nbclient.NotebookClient, "start_new_kernel", "kernel start")
+    watch.wrap(nbclient.NotebookClient, "start_new_kernel_client", "kernel start")
+    watch.wrap(nbclient.NotebookClient, "_cleanup_kernel", "kernel shutdown")
+    watch.wrap(nbclient.NotebookClient, "execute_cell", "execution")
+    watch.wrap(SaveAutoGrades, "preprocess", "gradebook write")
+    watch.wrap(gradebook, "import_record", "gradebook write")
+    watch.wrap(VerifyChecks, "preprocess", "checks verified outside the kernel")  # the real course's
     total = 0.0
     with Gradebook(directory.db_url, directory.course_id) as gb:
-        for student in sample_class.roster(PROFILED, variants=VARIANTS):
+        for student in students[:PROFILED]:
             start = time.perf_counter()
-            outcome = worker.grade_job(worker.Job(str(course), "cnn", student.student_id, "profile", snapshot))
+            outcome = grade(worker.Job(str(course), "cnn", student.student_id, "profile", snapshot))
             if outcome.record:
                 gradebook.import_record(gb, "cnn", student.student_id, outcome.record)
             total += time.perf_counter() - start
@@ -129,17 +143,19 @@ def main(argv=None) -> int:
         for name in ("stock", "ours", "profile"):
             courses[name] = Path(tmp) / name
             shutil.copytree(template, courses[name])
-            sample_class.make_class(courses[name], "cnn", args.students if name != "profile" else PROFILED,
+            sample_class.make_class(courses[name], "cnn", args.students if name != "profile" else PROFILED + 1,
                                     renamed=False, variants=VARIANTS)
         kind = "three-function test course" if args.tiny else "real course"
         print(f"class: {args.students} submissions of the {kind} ({', '.join(sorted(set(VARIANTS)))}); "
               f"{os.cpu_count()} cores", flush=True)
-        stock_seconds, stock_done = stock(courses["stock"])
+        stock_seconds, stock_done, stock_cpu = stock(courses["stock"])
         print(f"stock nbgrader autograde (sequential): {stock_seconds:6.1f} s  "
-              f"{args.students / stock_seconds:.3f} submissions/s", flush=True)
-        ours_seconds, ours_done = ours(courses["ours"], args.workers)
+              f"{args.students / stock_seconds:.3f} submissions/s  ({stock_cpu / stock_seconds:.2f} cores busy)",
+              flush=True)
+        ours_seconds, ours_done, ours_cpu = ours(courses["ours"], args.workers)
         print(f"python -m helpers grade --workers {args.workers}: {ours_seconds:6.1f} s  "
-              f"{args.students / ours_seconds:.3f} submissions/s", flush=True)
+              f"{args.students / ours_seconds:.3f} submissions/s  ({ours_cpu / ours_seconds:.2f} cores busy)",
+              flush=True)
         print(f"ratio: {stock_seconds / ours_seconds:.2f}x (target >= 1.8x with 2 workers on 2 cores)")
         print("time until the first k submissions were graded (startup included):")
         print(f"  stock: {growth(stock_done, args.step)}")
@@ -151,8 +167,9 @@ def main(argv=None) -> int:
             print(f"grade: first submission after {ours_done[0]:.1f} s; then "
                   f"{(ours_done[-1] - ours_done[0]) / max(len(ours_done) - 1, 1):.2f} s per submission")
         phases = profile(courses["profile"])
-        print(f"per submission, one worker, {PROFILED} submissions in-process: "
+        print(f"per submission, one worker, {PROFILED} submissions in-process ({sum(phases.values()):.2f} s): "
               + ", ".join(f"{label} {seconds:.2f} s" for label, seconds in phases.items()))
+        print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
 

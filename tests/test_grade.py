@@ -174,7 +174,10 @@ def dask_cluster(tiny):
     for process in started:
         process.terminate()
     for process in started:
-        process.wait(30)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 @pytest.fixture(scope="session")
@@ -183,7 +186,8 @@ def dask_run(new_class, dask_cluster):
     address, nannies = dask_cluster
     course = new_class("dask")
     process, err = start_grade(course, "--scheduler", address)
-    wait_for(lambda: len(graded_students(err.read_text())) >= 3 or process.poll() is not None, "3 students graded")
+    wait_for(lambda: len(graded_students(err.read_text())) >= 3, "3 students graded")
+    assert process.poll() is None, "the run ended before a worker could be killed"
     psutil.Process(nannies[0].pid).children()[0].kill()  # the worker process under its nanny
     process.wait(600)
     result = subprocess.CompletedProcess(process.args, process.returncode,
@@ -192,6 +196,18 @@ def dask_run(new_class, dask_cluster):
 
 
 RUNS = ["one_worker", "two_workers", "dask_run"]
+
+
+def test_reference_class_holds_every_kind_of_submission(reference, students):
+    """Does the sequential reference show full marks, zeros, a dead kernel and a timed-out cell where expected?"""
+    def scores(variant):
+        student = next(s.student_id for s in students if s.variant == variant)
+        return [reference[student, "cnn", f"{part}_check"][0] for part in ("pad", "dot", "peak")]
+    assert scores("correct") == [2, 3, 5]
+    assert scores("untouched") == [0, 0, 0]
+    assert 0 < sum(scores("wrong")) < 10 and 0 < sum(scores("partial")) < 10
+    assert scores("crash") == [None, None, None]  # the whole submission failed: left for manual grading
+    assert scores("hang") == [0, 3, 5]  # the first cell ran out of time; the rest was graded
 
 
 @pytest.mark.parametrize("run", RUNS)
@@ -246,7 +262,7 @@ def test_rerun_grades_nothing_and_force_regrades(two_workers, reference, student
     assert gradebook_rows(url) == reference
 
 
-def test_folder_left_without_grades_is_regraded(new_class, reference, tiny):
+def test_folder_left_without_grades_is_regraded(new_class, reference):
     """Is an autograded folder whose gradebook entry has no scores (a killed stock run) graded again, not skipped?"""
     course = new_class("leftover", renamed=False)
     folder = course / "autograded" / "s01" / "cnn"

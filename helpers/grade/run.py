@@ -87,7 +87,7 @@ def make_plan(directory, options: Options) -> Plan:
             f"(expected {cd.submitted_folder(directory, unknown[0])}); students with a submission: "
             f"{_some(sorted(submitted))}")
     plan = Plan({}, [], {})
-    for student in options.students or sorted(submitted):
+    for student in list(dict.fromkeys(options.students)) or sorted(submitted):
         if not options.force and is_current(directory, student, expected, student in recorded):
             plan.skipped.append(student)
             continue
