@@ -9,7 +9,7 @@ writes release/<assignment>/ and records the assignment in the gradebook.
 import argparse
 import inspect
 import json
-import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +18,7 @@ import nbformat
 
 from helpers import cases, expected, figures, mistakes, oracle, reference
 from helpers.checks import checks
-from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT, SOURCE_DIR, UNITS, points
+from helpers.course import ASSIGNMENT, COURSE_FILES, NOTEBOOK, ROOT, SOURCE_DIR, UNITS, points, tool_env
 
 LESSON_DIR = Path(__file__).with_name("lesson")
 DATA_FILE = checks.DATA_FILE.name
@@ -151,11 +151,23 @@ def write_sources(source_dir=SOURCE_DIR):
 
 def generate_release(course_root=ROOT):
     """Run the standard `nbgrader generate_assignment --force` in course_root; raise on failure."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     result = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force"],
-                            cwd=course_root, env=env, capture_output=True, text=True)
+                            cwd=course_root, env=tool_env(), capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader generate_assignment failed in {course_root}:\n{result.stderr[-3000:]}")
+
+
+def copy_course(dest: Path) -> Path:
+    """A copy of the course in dest (config, helpers, source, release) with the assignment generated there."""
+    dest.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+    for name in COURSE_FILES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, dest / name, ignore=ignore)
+        else:
+            shutil.copy(ROOT / name, dest / name)
+    generate_release(dest)
+    return dest
 
 
 def main(argv=None) -> int:

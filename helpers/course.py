@@ -4,6 +4,7 @@ This module is the one place where points are defined; the notebook builder writ
 the cells' nbgrader metadata and the README's table is checked against them.
 """
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,8 @@ ASSIGNMENT = "cnn"
 NOTEBOOK = "cnn"  # the notebook is <assignment>/cnn.ipynb
 SOURCE_DIR = ROOT / "source" / ASSIGNMENT
 RELEASE_DIR = ROOT / "release" / ASSIGNMENT
-CHECKS_MODULE = "cnn_checks"  # shipped beside the notebook: visible checks, numpy only
+CHECKS_MODULE = "cnn_checks"
+COURSE_FILES = ("nbgrader_config.py", "helpers", "source", "release")  # what a copy of the course needs  # shipped beside the notebook: visible checks, numpy only
 
 # The documented switch: make the optional backward part count. With the environment variable
 # CNN_BACKWARD_COUNTS=1 at `make release`, its checks become graded cells with the points below;
@@ -57,3 +59,13 @@ def points(unit: Unit) -> int:
 
 def total_points() -> int:
     return sum(points(unit) for unit in UNITS)
+
+
+def tool_env(**extra) -> dict:
+    """The environment for nbgrader and the tools it starts: this Python's bin/ first on PATH.
+
+    nbgrader runs `alembic` by name, so the venv's bin/ must be on PATH even when nbgrader is
+    started as `.venv/bin/python -m nbgrader`.
+    """
+    bin_dir = os.path.dirname(sys.executable)
+    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", **extra}

@@ -13,7 +13,6 @@ import argparse
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 

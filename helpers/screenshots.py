@@ -8,7 +8,6 @@ temporary copy of the course, then writes
 Nothing else in the course root changes. It needs Chromium (`apt-get install chromium`).
 """
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -18,11 +17,10 @@ from pathlib import Path
 import nbformat
 
 from helpers import browser, demo, report
-from helpers.build import generate_release
-from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT
+from helpers.build import copy_course
+from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT, tool_env
 
 OUT_DIR = ROOT / "docs" / "images"
-COURSE_FILES = ("nbgrader_config.py", "helpers", "source", "release")
 STUDENT = "mistakes"  # the demo student whose notebook is shown
 SHOWN_CHECK = "conv_forward_check"
 REPORT_SIZE = {"width": 1100, "height": 1350}
@@ -30,21 +28,12 @@ REPORT_SIZE = {"width": 1100, "height": 1350}
 
 def graded_demo_course(dest: Path) -> Path:
     """A copy of the course in dest with the demo's three submissions autograded."""
-    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
-    dest.mkdir(parents=True)
-    for name in COURSE_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, dest / name, ignore=ignore)
-        else:
-            shutil.copy(source, dest / name)
-    generate_release(dest)
+    copy_course(dest)
     for student, notebook in demo.submissions().items():
         folder = dest / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
         nbformat.write(notebook, str(folder / f"{NOTEBOOK}.ipynb"))
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    result = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], cwd=dest, env=env,
+    result = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], cwd=dest, env=tool_env(),
                             capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader autograde failed in {dest}:\n{result.stderr[-3000:]}")

@@ -4,8 +4,6 @@ Every real `nbgrader autograde` costs seconds, so tests grade many students in O
 build the submissions, call `autograde(course, {student: notebook, ...})` once (in a session
 fixture), then read each student's results with `results()` and `scores()`.
 """
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,15 +11,13 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT
+from helpers.build import copy_course
+from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT, tool_env
 from helpers.submissions import reference_sources, with_solutions  # noqa: F401 (re-exported for tests)
-
-COURSE_FILES = ("nbgrader_config.py", "helpers", "source", "release")
-
 
 def nbgrader(course, *args, check=True, timeout=1800):
     """Run `python -m nbgrader ARGS` in the course folder with the venv's bin/ on PATH."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    env = tool_env()
     for name in ("NBGRADER_EXECUTION", "PYTEST_CURRENT_TEST"):  # with the latter, ipykernel stops capturing fd 1 and 2
         env.pop(name, None)
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
@@ -33,16 +29,7 @@ def nbgrader(course, *args, check=True, timeout=1800):
 
 def make_course(dest: Path) -> Path:
     """A copy of the course in dest, with the assignment generated (release and gradebook)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
-    for name in COURSE_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, dest / name, ignore=ignore)
-        else:
-            shutil.copy(source, dest / name)
-    nbgrader(dest, "generate_assignment", ASSIGNMENT, "--force")
-    return dest
+    return copy_course(dest)
 
 
 def release_notebook(course: Path = ROOT):
