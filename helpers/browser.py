@@ -22,6 +22,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from helpers.course import tool_env
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -92,11 +94,9 @@ class JupyterLab:
             path = self.home / "settings" / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(settings))
-        bin_dir = Path(sys.executable).parent  # nbgrader runs `alembic` by name
-        return dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-                    JUPYTER_CONFIG_DIR=str(self.home / "config"), JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
-                    JUPYTERLAB_SETTINGS_DIR=str(self.home / "settings"),
-                    JUPYTERLAB_WORKSPACES_DIR=str(self.home / "workspaces"))
+        return tool_env(JUPYTER_CONFIG_DIR=str(self.home / "config"), JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
+                        JUPYTERLAB_SETTINGS_DIR=str(self.home / "settings"),
+                        JUPYTERLAB_WORKSPACES_DIR=str(self.home / "workspaces"))
 
     def start(self):
         command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from helpers.course import NOTEBOOK
+from helpers.course import NOTEBOOK, tool_env
 
 PYTEST_ENV = ("PYTEST_CURRENT_TEST", "NBGRADER_EXECUTION")
 # Where `nbgrader validate` starts the report of one notebook (one process validates many).
@@ -26,9 +26,7 @@ CHECK_CALL = re.compile(r"^\s*check_(\w+)\((\w+)(?:, \"(\w+)\")?\)", re.M)
 
 def student_env():
     """The environment of a student's kernel: this one without pytest's or nbgrader's variables."""
-    env = {key: value for key, value in os.environ.items() if key not in PYTEST_ENV}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
+    return {key: value for key, value in tool_env().items() if key not in PYTEST_ENV}
 
 
 @contextlib.contextmanager
