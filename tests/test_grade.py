@@ -21,6 +21,7 @@ import zipfile
 from pathlib import Path
 
 import psutil
+import psycopg2
 import pytest
 from nbgrader.api import Gradebook
 
@@ -319,11 +320,12 @@ def postgres_bin() -> Path | None:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory):
+def postgres():
     """A PostgreSQL server on loopback in a temporary folder (installed with apt-get when root)."""
     if postgres_bin() is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], capture_output=True,
-                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        apt_env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=apt_env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], capture_output=True, env=apt_env)
     bin_dir = postgres_bin()
     if bin_dir is None:
         pytest.skip("PostgreSQL SKIPPED LOUDLY: no /usr/lib/postgresql/*/bin/initdb and it could not be "
@@ -346,8 +348,6 @@ def postgres(tmp_path_factory):
 @pytest.fixture(scope="session")
 def postgres_database(postgres, tiny, tmp_path_factory):
     """Make a new database holding the assignment: postgres_database(name) -> its URL."""
-    import psycopg2
-
     def create(name: str, template: str | None = None) -> str:
         connection = psycopg2.connect(f"{postgres.replace('+psycopg2', '')}/postgres")
         connection.autocommit = True

@@ -56,14 +56,15 @@ class Intake:
     notes: list[str] = field(default_factory=list)
 
 
-def candidates(folder: str) -> list[Candidate]:
-    """Every notebook in the folder, its subfolders and its zip files, with its nbgrader cell ids."""
+def candidates(folder: str, skip: frozenset = frozenset()) -> list[Candidate]:
+    """Every notebook in the folder, its subfolders and its zip files (except the paths in skip),
+    with its nbgrader cell ids."""
     found = []
     for directory, subdirs, files in os.walk(folder):
         subdirs[:] = [d for d in subdirs if not d.startswith(".") and d != "__MACOSX"]
         for name in sorted(files):
             path = os.path.relpath(os.path.join(directory, name), folder)
-            if name.endswith(".ipynb"):
+            if name.endswith(".ipynb") and path not in skip:
                 found.append(Candidate(path))
             elif name.endswith(".zip"):
                 found.extend(_zip_members(folder, path))
@@ -81,7 +82,7 @@ def inspect_submission(folder: str, student: str, expected: dict[str, set[str]],
         intake.problem = f"{shown} does not exist"
         return intake
     present = {f"{name}.ipynb" for name in expected if os.path.isfile(os.path.join(folder, f"{name}.ipynb"))}
-    found = [c for c in candidates(folder) if c.path not in present]
+    found = candidates(folder, skip=frozenset(present))
     if not present and not found:
         files = sorted(os.listdir(folder))
         intake.problem = f"{shown} holds no notebook ({'files: ' + ', '.join(files) if files else 'it is empty'})"
