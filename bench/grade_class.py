@@ -13,7 +13,6 @@ ratio, not the absolute numbers.
 """
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -51,27 +50,23 @@ def make_course(root: Path, tiny: bool) -> Path:
     return root
 
 
-def timed_run(command: list[str], course: Path, is_done) -> tuple[float, list[float], float]:
-    """Run command in course; return its wall time, the time each submission finished (from its
-    stderr), and the CPU seconds it and its descendants (workers, kernels) used."""
+def timed_run(command: list[str], course: Path, is_done) -> tuple[float, list[float]]:
+    """Run command in course; return its wall time and the time each submission finished (from stderr)."""
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=course, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                text=True)
     finished = [time.monotonic() - started for line in process.stderr if is_done(line)]
     process.wait()
-    wall = time.monotonic() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, finished, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return time.monotonic() - started, finished
 
 
-def stock(course: Path) -> tuple[float, list[float], float]:
+def stock(course: Path) -> tuple[float, list[float]]:
     return timed_run([sys.executable, "-m", "nbgrader", "autograde", "cnn"], course,
                      lambda line: any(marker in line for marker in STOCK_DONE))
 
 
-def ours(course: Path, workers: int) -> tuple[float, list[float], float]:
+def ours(course: Path, workers: int) -> tuple[float, list[float]]:
     return timed_run([sys.executable, "-m", "helpers", "grade", "cnn", "--workers", str(workers)], course,
                      lambda line: line.startswith("["))
 
@@ -148,14 +143,12 @@ def main(argv=None) -> int:
         kind = "three-function test course" if args.tiny else "real course"
         print(f"class: {args.students} submissions of the {kind} ({', '.join(sorted(set(VARIANTS)))}); "
               f"{os.cpu_count()} cores", flush=True)
-        stock_seconds, stock_done, stock_cpu = stock(courses["stock"])
+        stock_seconds, stock_done = stock(courses["stock"])
         print(f"stock nbgrader autograde (sequential): {stock_seconds:6.1f} s  "
-              f"{args.students / stock_seconds:.3f} submissions/s  ({stock_cpu / stock_seconds:.2f} cores busy)",
-              flush=True)
-        ours_seconds, ours_done, ours_cpu = ours(courses["ours"], args.workers)
+              f"{args.students / stock_seconds:.3f} submissions/s", flush=True)
+        ours_seconds, ours_done = ours(courses["ours"], args.workers)
         print(f"python -m helpers grade --workers {args.workers}: {ours_seconds:6.1f} s  "
-              f"{args.students / ours_seconds:.3f} submissions/s  ({ours_cpu / ours_seconds:.2f} cores busy)",
-              flush=True)
+              f"{args.students / ours_seconds:.3f} submissions/s", flush=True)
         print(f"ratio: {stock_seconds / ours_seconds:.2f}x (target >= 1.8x with 2 workers on 2 cores)")
         print("time until the first k submissions were graded (startup included):")
         print(f"  stock: {growth(stock_done, args.step)}")

@@ -100,10 +100,12 @@ def inspect_submission(folder: str, student: str, expected: dict[str, set[str]],
             intake.problem = f"{shown}: {best}"
             return intake
     matched = {c.name for c in intake.copies.values()}
-    copied = {_digest(os.path.join(folder, name)) for name in present}  # originals of earlier copies
-    ignored = [c.name for c in found if c.name not in matched and c.member is None and c.digest not in copied]
-    if ignored and (present or intake.copies):
-        intake.notes.append("ignored " + ", ".join(repr(name) for name in ignored))
+    others = [c for c in found if c.name not in matched and c.member is None]
+    if others:
+        copied = {_digest(os.path.join(folder, name)) for name in present}  # originals of earlier copies
+        ignored = [c.name for c in others if c.digest not in copied]
+        if ignored:
+            intake.notes.append("ignored " + ", ".join(repr(name) for name in ignored))
     return intake
 
 

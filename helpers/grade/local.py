@@ -40,18 +40,16 @@ class LocalPool:
         return len(self.workers)
 
     def run(self, jobs: list[Job]):
-        """Yield (job, Outcome) as students finish, or (job, Exception) when grading could not happen."""
+        """Yield (job, Outcome) as students finish, or (job, Exception) when grading could not happen.
+
+        A worker gets its next student before the finished one is yielded, so the time the
+        coordinator takes to record a result never keeps a worker waiting.
+        """
         queue = collections.deque(jobs)
         attempts = collections.Counter()
-        while queue or any(job for _, job in self.workers.values()):
-            for connection, state in list(self.workers.items()):
-                if state[1] is None and queue:
-                    state[1] = queue.popleft()
-                    attempts[state[1].student] += 1
-                    try:
-                        connection.send(state[1])
-                    except OSError:
-                        pass  # the process is gone: its sentinel reports it below
+        for connection in list(self.workers):
+            self._assign(connection, queue, attempts)
+        while any(job for _, job in self.workers.values()):
             sentinels = {state[0].sentinel: connection for connection, state in self.workers.items()}
             for ready in wait(list(self.workers) + list(sentinels)):
                 connection = sentinels.get(ready, ready)
@@ -61,16 +59,27 @@ class LocalPool:
                 answer = self._receive(connection)
                 if answer is not None:
                     self.workers[connection][1] = None
+                    self._assign(connection, queue, attempts)
                     yield job, answer
                     continue
-                self._replace(connection)
-                if job is None:
-                    continue
-                if attempts[job.student] < ATTEMPTS:
+                retry = job is not None and attempts[job.student] < ATTEMPTS
+                if retry:
                     queue.appendleft(job)
-                else:
+                self._assign(self._replace(connection), queue, attempts)
+                if job is not None and not retry:
                     yield job, WorkerLost(f"the worker process grading it died {ATTEMPTS} times "
                                           f"(last exit code {process.exitcode})")
+
+    def _assign(self, connection, queue: collections.deque, attempts: collections.Counter) -> None:
+        """Send the next queued job to this idle worker, if there is one."""
+        if not queue:
+            return
+        job = self.workers[connection][1] = queue.popleft()
+        attempts[job.student] += 1
+        try:
+            connection.send(job)
+        except OSError:
+            pass  # the process is gone: its sentinel reports it and the job is handed out again
 
     def close(self) -> None:
         """Stop the workers: idle ones at once, busy ones after nbgrader's clean-up."""
@@ -85,9 +94,6 @@ class LocalPool:
                 process.join()
         self.workers.clear()
 
-    def pids(self) -> list[int]:
-        return [process.pid for process, _ in self.workers.values()]
-
     @staticmethod
     def _receive(connection):
         """The worker's answer, or None if the process is gone."""
@@ -96,19 +102,21 @@ class LocalPool:
         except (EOFError, OSError):
             return None
 
-    def _start(self) -> None:
+    def _start(self):
         parent, child = self.context.Pipe()
         process = self.context.Process(target=_serve, daemon=True, name="grade-worker",
                                        args=(child, self.course, self.log_path, self.close_in_child, os.getpid()))
         process.start()
         child.close()
         self.workers[parent] = [process, None]
+        return parent
 
-    def _replace(self, connection) -> None:
+    def _replace(self, connection):
+        """Start a worker in place of a dead one; return the new worker's connection."""
         process, _ = self.workers.pop(connection)
         connection.close()
         process.join(1)
-        self._start()
+        return self._start()
 
 
 def _serve(connection, course: str, log_path: str, close_fds: tuple[int, ...], coordinator: int) -> None:
