@@ -26,6 +26,7 @@ def test_redrawn_bar_on_a_terminal():
     progress.update("s02", "timed out")
     progress.close()
     text = stream.getvalue()
+    assert text.startswith("\r\x1b[Kgrading cnn [------------------------] 0/4 (0.00/s, ETA -:--)")
     last = text.rsplit("\r\x1b[K", 1)[1]
     assert re.fullmatch(r"grading cnn \[#{12}-{12}\] 2/4 \(\d+\.\d\d/s, ETA \d+:\d\d, 1 failed\)\n", last)
     assert "\r\x1b[Ks02: FAILED: timed out\n" in text

@@ -48,8 +48,8 @@ class Progress:
     def _rate_eta(self) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-9)
         rate = self.done / elapsed
-        eta = (self.total - self.done) / rate if rate else 0.0
-        return f"{rate:.2f}/s, ETA {clock(eta)}"
+        eta = clock((self.total - self.done) / rate) if rate else "-:--"
+        return f"{rate:.2f}/s, ETA {eta}"
 
     def _draw(self) -> None:
         filled = BAR_WIDTH * self.done // max(self.total, 1)
