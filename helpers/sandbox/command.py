@@ -94,9 +94,9 @@ def bwrap_command(bwrap: str, sandbox: Sandbox, connection_file: str, dirs: list
         "--hostname", "grading-sandbox",
     ]
     filesystem = system_binds()
-    for prefix in sandbox.prefixes:
-        filesystem += ["--ro-bind", prefix, prefix]
     filesystem += ["--proc", "/proc", "--dev", "/dev", "--size", str(sandbox.tmpfs_bytes), "--tmpfs", "/tmp"]
+    for prefix in sandbox.prefixes:  # after the private /tmp, so that a venv under /tmp stays visible
+        filesystem += ["--ro-bind", prefix, prefix]
     filesystem += ["--bind", sandbox.private_dir, sandbox.private_dir]
     filesystem += working_copy(sandbox, dirs, files)
     kernel = [sandbox.python, "-I", "-c", BOOT, "-f", connection_file, "--HistoryManager.enabled=False"]
