@@ -30,6 +30,8 @@ from nbgrader.api import Gradebook  # noqa: E402
 from nbgrader.preprocessors import SaveAutoGrades  # noqa: E402
 from sqlalchemy.exc import SAWarning  # noqa: E402
 
+from helpers.build import copy_course, generate_release  # noqa: E402
+from helpers.course import tool_env  # noqa: E402
 from helpers.grade import gradebook, sample_class, worker  # noqa: E402
 from helpers.grade import coursedir as cd  # noqa: E402
 from helpers.verify import VerifyChecks  # noqa: E402
@@ -41,20 +43,18 @@ PROFILED = 6  # submissions graded in-process for the per-submission breakdown
 
 def make_course(root: Path, tiny: bool) -> Path:
     """A course with its assignment generated: the real one (copied) or the three-function one."""
-    if tiny:
-        sample_class.make_tiny_course(root)
-        shutil.copytree(REPO / "helpers", root / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
-    else:
-        sample_class.copy_course(REPO, root)
-    sample_class.nbgrader(root, "generate_assignment", "cnn", "--force")
+    if not tiny:
+        return copy_course(root)
+    sample_class.make_tiny_course(root)
+    shutil.copytree(REPO / "helpers", root / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    generate_release(root)
     return root
 
 
 def timed_run(command: list[str], course: Path, is_done) -> tuple[float, list[float]]:
     """Run command in course; return its wall time and the time each submission finished (from stderr)."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=course, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    process = subprocess.Popen(command, cwd=course, env=tool_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                text=True)
     finished = [time.monotonic() - started for line in process.stderr if is_done(line)]
     process.wait()

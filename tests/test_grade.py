@@ -26,6 +26,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 import support
+from helpers.course import tool_env
 from helpers.grade import sample_class
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,20 +37,16 @@ GRADED_LINE = re.compile(r"^\[\d+/\d+\] (\S+) graded", re.MULTILINE)
 IGNORE = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
 
 
-def env() -> dict:
-    return dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-
-
 def grade(course: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     """`python -m helpers grade cnn ARGS` run in the course (its own copy of helpers/)."""
-    return subprocess.run([sys.executable, "-m", "helpers", "grade", "cnn", *args], cwd=course, env=env(),
+    return subprocess.run([sys.executable, "-m", "helpers", "grade", "cnn", *args], cwd=course, env=tool_env(),
                           capture_output=True, text=True, timeout=timeout)
 
 
 def start_grade(course: Path, *args: str, name: str = "run") -> tuple[subprocess.Popen, Path]:
     """Start the command in its own session (as a terminal would); its stderr goes to course/<name>.err."""
     err = course / f"{name}.err"
-    process = subprocess.Popen([sys.executable, "-m", "helpers", "grade", "cnn", *args], cwd=course, env=env(),
+    process = subprocess.Popen([sys.executable, "-m", "helpers", "grade", "cnn", *args], cwd=course, env=tool_env(),
                                stdout=open(course / f"{name}.out", "w"), stderr=open(err, "w"),
                                start_new_session=True)
     return process, err
@@ -162,7 +159,7 @@ def dask_cluster(tiny):
     from distributed import Client
 
     address = f"tcp://127.0.0.1:{free_port()}"
-    cluster_env = dict(env(), PYTHONPATH=str(tiny))
+    cluster_env = tool_env(PYTHONPATH=str(tiny))
     started = [subprocess.Popen([BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
                                  "--no-dashboard"], cwd=tiny, env=cluster_env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
@@ -414,7 +411,7 @@ def test_bad_input_is_refused_and_changes_nothing(small_class, args, config, mes
             handle.write(config.format(port=port, course=course))
     before = tree(course)
     result = subprocess.run([sys.executable, "-m", "helpers", "grade", *[a.format(port=port) for a in args]],
-                            cwd=course, env=env(), capture_output=True, text=True, timeout=120)
+                            cwd=course, env=tool_env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 2, result.stdout + result.stderr
     assert re.search(message, result.stderr), result.stderr
     assert "Traceback" not in result.stderr

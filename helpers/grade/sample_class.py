@@ -6,15 +6,11 @@ dropped), left as the released stub, or changed in a few realistic ways (see VAR
 writes, for each student, the name its notebook was submitted under (renamed copies, a zip).
 
 `make_tiny_course(root)` writes a three-function course (assignment `cnn`, notebook `cnn.ipynb`)
-that grades in about a second: the fixture course when the real one is not there.
+whose small kernels grade in about a second: the class the tests grade many times over.
 """
 import ast
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,21 +161,3 @@ def make_tiny_course(root: Path, assignment: str = "cnn") -> Path:
     (root / "source" / assignment).mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, root / "source" / assignment / "cnn.ipynb")
     return root
-
-
-def copy_course(repo: Path, root: Path) -> Path:
-    """Copy a course's root files (config, source/, helpers/) into root, without generated output."""
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(repo / "nbgrader_config.py", root / "nbgrader_config.py")
-    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
-    for folder in ("source", "helpers"):
-        if (repo / folder).is_dir():
-            shutil.copytree(repo / folder, root / folder, ignore=ignore)
-    return root
-
-
-def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run `nbgrader ARGS` in the course folder (the venv's bin/ first on PATH, for alembic)."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-                          capture_output=True, text=True, check=check)
