@@ -1,11 +1,12 @@
 """Benchmark: one class graded by stock sequential `nbgrader autograde` and by `python -m helpers grade`.
 
-    PATH=.venv/bin:$PATH python bench/grade_class.py [--students 60] [--workers 2] [--tiny]
+    PATH=.venv/bin:$PATH python bench/grade_class.py [--students 60] [--workers 2] [--rounds 2] [--tiny]
 
 Both runs grade identical copies of one generated class (correct, wrong, partial, untouched and
 crashing submissions of the real course, or of the three-function test course with --tiny).
-Prints, for each: wall time and submissions/second, and their ratio (target >= 1.8x with 2 workers
-on a 2-core machine); the time until the first 20, 40, 60 ... submissions were graded (how time
+Both run alternately, --rounds times, so that a change in the machine's load weighs on both.
+Prints, for each: wall time and submissions/second, and their ratio, per round and over all rounds
+(target >= 1.8x with 2 workers on a 2-core machine); the time until the first 20, 40, 60 ... submissions were graded (how time
 grows with class size, startup included); and what one submission costs (kernel start, execution,
 gradebook write, the rest of nbgrader's work), measured in-process on a few submissions graded
 exactly as a worker grades them. Timings are wall-clock on a possibly shared machine: read the
@@ -49,6 +50,13 @@ def make_course(root: Path, tiny: bool) -> Path:
     shutil.copytree(REPO / "helpers", root / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
     generate_release(root)
     return root
+
+
+def class_copy(template: Path, path: Path, students: int) -> Path:
+    """A copy of the course at path, with a class of `students` generated submissions."""
+    shutil.copytree(template, path)
+    sample_class.make_class(path, "cnn", students, renamed=False, variants=VARIANTS)
+    return path
 
 
 def timed_run(command: list[str], course: Path, is_done) -> tuple[float, list[float]]:
@@ -129,28 +137,33 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="times both are run, alternately")
     parser.add_argument("--step", type=int, default=20, help="report the time at every STEP-th submission")
     parser.add_argument("--tiny", action="store_true", help="the three-function test course instead of the real one")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as tmp:
         template = make_course(Path(tmp) / "template", args.tiny)
-        courses = {}
-        for name in ("stock", "ours", "profile"):
-            courses[name] = Path(tmp) / name
-            shutil.copytree(template, courses[name])
-            sample_class.make_class(courses[name], "cnn", args.students if name != "profile" else PROFILED + 1,
-                                    renamed=False, variants=VARIANTS)
         kind = "three-function test course" if args.tiny else "real course"
         print(f"class: {args.students} submissions of the {kind} ({', '.join(sorted(set(VARIANTS)))}); "
-              f"{os.cpu_count()} cores", flush=True)
-        stock_seconds, stock_done = stock(courses["stock"])
-        print(f"stock nbgrader autograde (sequential): {stock_seconds:6.1f} s  "
-              f"{args.students / stock_seconds:.3f} submissions/s", flush=True)
-        ours_seconds, ours_done = ours(courses["ours"], args.workers)
-        print(f"python -m helpers grade --workers {args.workers}: {ours_seconds:6.1f} s  "
-              f"{args.students / ours_seconds:.3f} submissions/s", flush=True)
-        print(f"ratio: {stock_seconds / ours_seconds:.2f}x (target >= 1.8x with 2 workers on 2 cores)")
-        print("time until the first k submissions were graded (startup included):")
+              f"{os.cpu_count()} cores; {args.rounds} round(s) of stock then ours", flush=True)
+        totals = {"stock": 0.0, "ours": 0.0}
+        for round_number in range(1, args.rounds + 1):
+            courses = {name: class_copy(template, Path(tmp) / f"{name}-{round_number}", args.students)
+                       for name in totals}
+            stock_seconds, stock_done = stock(courses["stock"])
+            print(f"round {round_number}: stock nbgrader autograde (sequential): {stock_seconds:6.1f} s  "
+                  f"{args.students / stock_seconds:.3f} submissions/s", flush=True)
+            ours_seconds, ours_done = ours(courses["ours"], args.workers)
+            print(f"round {round_number}: python -m helpers grade --workers {args.workers}: {ours_seconds:6.1f} s  "
+                  f"{args.students / ours_seconds:.3f} submissions/s; ratio {stock_seconds / ours_seconds:.2f}x",
+                  flush=True)
+            totals["stock"] += stock_seconds
+            totals["ours"] += ours_seconds
+            for course in courses.values():
+                shutil.rmtree(course)
+        print(f"ratio over all rounds: {totals['stock'] / totals['ours']:.2f}x "
+              f"(target >= 1.8x with 2 workers on 2 cores)")
+        print(f"time until the first k submissions were graded (round {args.rounds}, startup included):")
         print(f"  stock: {growth(stock_done, args.step)}")
         print(f"  grade: {growth(ours_done, args.step)}")
         if stock_done:
@@ -159,7 +172,7 @@ def main(argv=None) -> int:
         if ours_done:
             print(f"grade: first submission after {ours_done[0]:.1f} s; then "
                   f"{(ours_done[-1] - ours_done[0]) / max(len(ours_done) - 1, 1):.2f} s per submission")
-        phases = profile(courses["profile"])
+        phases = profile(class_copy(template, Path(tmp) / "profile", PROFILED + 1))
         print(f"per submission, one worker, {PROFILED} submissions in-process ({sum(phases.values()):.2f} s): "
               + ", ".join(f"{label} {seconds:.2f} s" for label, seconds in phases.items()))
         print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")

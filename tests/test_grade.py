@@ -2,8 +2,9 @@
 
 A class of 24 generated submissions (correct, with mistakes, untouched, a kernel that dies, a cell
 that never ends, notebooks renamed or zipped) is graded once by stock sequential nbgrader, then by
-the command with 1 worker, 2 local workers and a Dask cluster (SQLite gradebook), and with 2
-local workers against a real PostgreSQL server: every column of every grade must agree. Runs that
+the command with 1 worker, 2 local workers and a Dask cluster (SQLite gradebook), and by the Dask
+cluster and 2 local workers against a real PostgreSQL server: every column of every grade must
+agree. Runs that
 are interrupted (a worker killed, the coordinator stopped) are run again and must end with every
 student graded exactly once. The class uses a three-function course, so kernels are small and
 quick; one test grades a few submissions of the real course the same two ways.
@@ -193,7 +194,16 @@ def dask_run(new_class, dask_cluster):
     return course, result, sqlite_url(course)
 
 
-RUNS = ["one_worker", "two_workers", "dask_run"]
+@pytest.fixture(scope="session")
+def dask_postgres_run(new_class, dask_cluster, postgres_database):
+    """The class graded on the Dask cluster, its 2 workers writing to a PostgreSQL gradebook at once."""
+    address, _ = dask_cluster
+    url = postgres_database("dask")
+    course = new_class("dask-postgres", db_url=url)
+    return course, grade(course, "--scheduler", address), url
+
+
+RUNS = ["one_worker", "two_workers", "dask_run", "dask_postgres_run"]
 
 
 def test_reference_class_holds_every_kind_of_submission(reference, students):

@@ -16,7 +16,8 @@ import sqlite3
 import warnings
 
 import sqlalchemy
-from nbgrader.api import Assignment, Gradebook, MissingEntry, SubmittedAssignment
+from nbgrader.api import (Assignment, BaseCell, Comment, Grade, Gradebook, MissingEntry, Notebook, SubmittedAssignment,
+                          SubmittedNotebook)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ RECORD_COLUMNS = {
     "grade": ("auto_score", "needs_manual_grade"),
     "comment": ("auto_comment",),
 }
+MODELS = {"submission": SubmittedAssignment, "notebook": SubmittedNotebook, "grade": Grade, "comment": Comment}
 
 
 def is_sqlite(url: str) -> bool:
@@ -120,34 +122,61 @@ def export_record(url: str, assignment: str, student: str) -> dict | None:
         except MissingEntry:
             return None
         record = _columns(submission, "submission")
-        record["notebooks"] = {
-            nb.name: dict(_columns(nb, "notebook"),
-                          grades={g.name: _columns(g, "grade") for g in nb.grades},
-                          comments={c.name: _columns(c, "comment") for c in nb.comments})
-            for nb in submission.notebooks}
+        record["notebooks"] = {name: dict(_columns(nb, "notebook"), grades={}, comments={})
+                               for name, nb in _submitted_notebooks(gb.db, submission.id)}
+        for table in ("grade", "comment"):
+            for notebook, cell, row in _cell_rows(gb.db, table, submission.id):
+                record["notebooks"][notebook][f"{table}s"][cell] = _columns(row, table)
         gb.engine.dispose()
         return record
 
 
 def import_record(gb: Gradebook, assignment: str, student: str, record: dict) -> None:
-    """Write a record made by export_record into the gradebook, as autograde would have."""
+    """Write a record made by export_record into the gradebook, as autograde would have.
+
+    nbgrader's API creates the student and the submission (with a row for every cell) when they
+    are missing; the columns are then written by primary key, in one transaction.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush notices
         gb.update_or_create_student(student)
         submission = gb.update_or_create_submission(assignment, student)
         _assign(submission, "submission", record)
-        for nb in submission.notebooks:
-            saved = record["notebooks"][nb.name]
-            _assign(nb, "notebook", saved)
-            for grade in nb.grades:
-                _assign(grade, "grade", saved["grades"][grade.name])
-            for comment in nb.comments:
-                _assign(comment, "comment", saved["comments"][comment.name])
+        rows = {"notebook": [_values(record["notebooks"][name], "notebook", nb.id)
+                             for name, nb in _submitted_notebooks(gb.db, submission.id)]}
+        for table in ("grade", "comment"):
+            rows[table] = [_values(record["notebooks"][notebook][f"{table}s"][cell], table, row.id)
+                           for notebook, cell, row in _cell_rows(gb.db, table, submission.id)]
+        for table, values in rows.items():
+            if values:
+                gb.db.execute(sqlalchemy.update(MODELS[table]), values)
         gb.db.commit()
+
+
+def _submitted_notebooks(session: Session, submission_id: str):
+    """(notebook name, SubmittedNotebook) for each notebook of a submission, in one query."""
+    return (session.query(Notebook.name, SubmittedNotebook)
+            .join(SubmittedNotebook, SubmittedNotebook.notebook_id == Notebook.id)
+            .filter(SubmittedNotebook.assignment_id == submission_id))
+
+
+def _cell_rows(session: Session, table: str, submission_id: str):
+    """(notebook name, cell name, row) for each grade or comment of a submission, in one query."""
+    model = MODELS[table]
+    return (session.query(Notebook.name, BaseCell.name, model)
+            .join(SubmittedNotebook, model.notebook_id == SubmittedNotebook.id)
+            .join(Notebook, SubmittedNotebook.notebook_id == Notebook.id)
+            .join(BaseCell, model.cell_id == BaseCell.id)
+            .filter(SubmittedNotebook.assignment_id == submission_id))
 
 
 def _columns(row, table: str) -> dict:
     return {column: getattr(row, column) for column in RECORD_COLUMNS[table]}
+
+
+def _values(saved: dict, table: str, row_id: str) -> dict:
+    """The parameters of one bulk UPDATE by primary key."""
+    return {"id": row_id, **{column: saved[column] for column in RECORD_COLUMNS[table]}}
 
 
 def _assign(row, table: str, values: dict) -> None:
