@@ -6,13 +6,15 @@ Both runs grade identical copies of one generated class (correct, wrong, partial
 crashing submissions of the real course, or of the three-function test course with --tiny).
 Both run alternately, --rounds times, so that a change in the machine's load weighs on both.
 Prints, for each: wall time and submissions/second, and their ratio, per round and over all rounds
-(target >= 1.8x with 2 workers on a 2-core machine); the time until the first 20, 40, 60 ... submissions were graded (how time
-grows with class size, startup included); and what one submission costs (kernel start, execution,
-gradebook write, the rest of nbgrader's work), measured in-process on a few submissions graded
-exactly as a worker grades them. Timings are wall-clock on a possibly shared machine: read the
-ratio, not the absolute numbers.
+(target >= 1.8x with 2 workers on a 2-core machine); the time until the first 20, 40, 60 ...
+submissions were graded (how time grows with class size, startup included); and what one
+submission costs (kernel start, execution, gradebook write, the rest of nbgrader's work), graded
+exactly as a worker grades them, by one worker alone and by each of two at once: what the second
+costs the first is the best ratio two workers can reach on the machine. Timings are wall-clock on
+a possibly shared machine: read the ratios, not the absolute numbers.
 """
 import argparse
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -39,7 +41,7 @@ from helpers.verify import VerifyChecks  # noqa: E402
 
 VARIANTS = ("correct", "wrong", "correct", "partial", "untouched", "correct", "crash", "wrong")
 STOCK_DONE = ("Setting destination file permissions", "There was an error processing assignment:")
-PROFILED = 6  # submissions graded in-process for the per-submission breakdown
+PROFILED = 6  # submissions graded by one process for the per-submission breakdown
 
 
 def make_course(root: Path, tiny: bool) -> Path:
@@ -98,7 +100,8 @@ class Stopwatch:
 
 
 def profile(course: Path) -> dict[str, float]:
-    """Seconds per submission by phase, for PROFILED submissions graded one at a time in this process."""
+    """Seconds per submission by phase, for PROFILED submissions graded one at a time in this process
+    (which it changes: run it in a process of its own)."""
     warnings.simplefilter("ignore", SAWarning)  # nbgrader's autoflush notices, printed by in-process grading
     watch = Stopwatch()
     app = cd.nbgrader_app(str(course))
@@ -127,6 +130,12 @@ def profile(course: Path) -> dict[str, float]:
     phases = {label: seconds / PROFILED for label, seconds in watch.seconds.items()}
     phases["other nbgrader work"] = total / PROFILED - sum(phases.values())
     return phases
+
+
+def profile_at_once(courses: list[Path]) -> list[dict[str, float]]:
+    """profile() of each course in its own process, all at the same time."""
+    with multiprocessing.get_context("fork").Pool(len(courses)) as pool:
+        return pool.map(profile, courses)
 
 
 def growth(finished: list[float], step: int) -> str:
@@ -172,9 +181,17 @@ def main(argv=None) -> int:
         if ours_done:
             print(f"grade: first submission after {ours_done[0]:.1f} s; then "
                   f"{(ours_done[-1] - ours_done[0]) / max(len(ours_done) - 1, 1):.2f} s per submission")
-        phases = profile(class_copy(template, Path(tmp) / "profile", PROFILED + 1))
-        print(f"per submission, one worker, {PROFILED} submissions in-process ({sum(phases.values()):.2f} s): "
-              + ", ".join(f"{label} {seconds:.2f} s" for label, seconds in phases.items()))
+        alone = profile_at_once([class_copy(template, Path(tmp) / "alone", PROFILED + 1)])[0]
+        pair = profile_at_once([class_copy(template, Path(tmp) / f"pair-{i}", PROFILED + 1) for i in range(2)])
+        together = {label: sum(p[label] for p in pair) / len(pair) for label in alone}
+        print(f"per submission, by phase, {PROFILED} submissions graded as a worker grades them:")
+        print(f"  one worker alone ({sum(alone.values()):.2f} s): "
+              + ", ".join(f"{label} {seconds:.2f} s" for label, seconds in alone.items()))
+        print(f"  each of two workers at once ({sum(together.values()):.2f} s): "
+              + ", ".join(f"{label} {together[label]:.2f} s ({together[label] / alone[label] - 1:+.0%})"
+                          for label in alone))
+        print(f"  what two workers at once can give at best on this machine: "
+              f"{2 * sum(alone.values()) / sum(together.values()):.2f}x")
         print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
