@@ -62,13 +62,19 @@ def class_copy(template: Path, path: Path, students: int) -> Path:
 
 
 def timed_run(command: list[str], course: Path, is_done) -> tuple[float, list[float]]:
-    """Run command in course; return its wall time and the time each submission finished (from stderr)."""
+    """Run command in course; return its wall time and the time each submission finished (from stderr).
+    Stops the benchmark if the command did not get through every submission."""
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=course, env=tool_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                text=True)
     finished = [time.monotonic() - started for line in process.stderr if is_done(line)]
     process.wait()
-    return time.monotonic() - started, finished
+    seconds = time.monotonic() - started
+    submissions = len(list((course / "submitted").iterdir()))
+    if process.returncode not in (0, 1) or len(finished) != submissions:  # 1: the crashing submissions failed
+        raise SystemExit(f"{' '.join(command[1:])} finished {len(finished)} of {submissions} submissions "
+                         f"(exit status {process.returncode}): its time would mean nothing")
+    return seconds, finished
 
 
 def stock(course: Path) -> tuple[float, list[float]]:

@@ -170,8 +170,7 @@ def squeeze(text):
 def hidden_lines(course):
     """Every line of MIN_LINE or more characters of a hidden block that is not also in the release, squeezed."""
     source = nbformat.read(str(course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"), as_version=4)
-    release = squeeze("".join(path.read_text(encoding="utf-8", errors="replace")
-                              for path in (course / "release" / ASSIGNMENT).rglob("*") if path.is_file()))
+    release = release_text(course)
     lines, inside = set(), False
     for cell in source.cells:
         for line in cell.source.splitlines():
@@ -180,6 +179,18 @@ def hidden_lines(course):
                 lines.add(squeeze(line).rstrip(","))  # one case's spec quoted alone has no comma
             inside = inside and "END HIDDEN TESTS" not in line
     return lines
+
+
+def release_text(course):
+    """Everything the release folder holds (notebook, cnn_checks.py, data), squeezed: public text."""
+    return squeeze("".join(path.read_text(encoding="utf-8", errors="replace")
+                           for path in (course / "release" / ASSIGNMENT).rglob("*") if path.is_file()))
+
+
+def unescaped(text):
+    """Squeezed text with the escapes of a printed repr() undone (an escaped newline or tab is dropped, as squeeze
+    drops whitespace)."""
+    return re.sub(r"\\(.)", lambda match: "" if match.group(1) in "nt" else match.group(1), text)
 
 
 def page_text(path):
@@ -229,17 +240,21 @@ SAMPLE = 40  # characters of an attack's output looked for in the feedback
 
 @pytest.mark.parametrize("student", sorted(ATTACKS))
 def test_attack_outputs_do_not_reach_the_feedback(fed_back, student):
-    """Is no output of an attacking cell, in whatever encoding it printed the hidden tests, in the feedback?"""
+    """Is no output of an attacking cell, in whatever encoding it printed the hidden tests, in the feedback
+    (what it printed of the released files aside)?"""
     page = squeeze(page_text(feedback_folder(fed_back, student) / f"{NOTEBOOK}.html"))
     path = fed_back / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     attacks = [cell for cell in nbformat.read(str(path), as_version=4).cells if cell.source in ATTACKS[student]]
     assert len(attacks) == len(ATTACKS[student])
+    public = release_text(fed_back)  # printing cnn_checks.py, even as a repr, steals nothing: it was released
     found = []
     for cell in attacks:
         for output in cell.outputs:
+            if output.output_type == "stream" and output.text.lstrip().startswith("[output cut:"):
+                continue  # the grader's own note (helpers.sandbox.outputs.note), not the attack's output
             text = squeeze(feedback.output_text(output) or "".join(map(str, output.get("data", {}).values())))
             middle = text[len(text) // 2 - SAMPLE // 2:][:SAMPLE]
-            if len(text) >= 2 * SAMPLE and middle in page:
+            if len(text) >= 2 * SAMPLE and middle in page and unescaped(middle)[1:-1] not in public:
                 found.append(cell.source.splitlines()[-1])
     assert found == []
 

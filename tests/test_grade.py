@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CLASS_SIZE = 24
 TIMEOUT = 3  # c.Execute.timeout of the test courses: the "hang" student's first cell runs out of it
+DUEDATE = "2025-01-15 08:00:00 UTC"  # the class submits at sample_class.TIMESTAMP, an hour late: penalties
 GRADED_LINE = re.compile(r"^\[\d+/\d+\] (\S+) graded", re.MULTILINE)
 IGNORE = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
 
@@ -92,6 +93,12 @@ def autograded(course: Path) -> dict[str, int]:
     return {path.parts[-3]: path.stat().st_mtime_ns for path in (course / "autograded").glob("*/cnn/cnn.ipynb")}
 
 
+def processes_in(course: Path) -> list:
+    """Processes (workers, kernels) working in a folder of the course."""
+    return [p for p in psutil.process_iter(["cwd"]) if (p.info["cwd"] or "").startswith(f"{course}{os.sep}")
+            or p.info["cwd"] == str(course)]
+
+
 def sqlite_url(course: Path) -> str:
     return f"sqlite:///{course / 'gradebook.db'}"
 
@@ -110,9 +117,15 @@ def tiny(tmp_path_factory) -> Path:
     root = sample_class.make_tiny_course(tmp_path_factory.mktemp("tiny") / "course")
     shutil.copytree(REPO / "helpers", root / "helpers", ignore=IGNORE)
     with open(root / "nbgrader_config.py", "a") as config:
-        config.write(f"c.Execute.timeout = {TIMEOUT}\n")
-    support.nbgrader(root, "generate_assignment", "cnn", "--force")
+        config.write(f"c.Execute.timeout = {TIMEOUT}\nc.LateSubmissionPlugin.penalty_method = 'zero'\n")
+    generate(root)
     return root
+
+
+def generate(course: Path) -> None:
+    """Add the assignment to the course's gradebook, due an hour before the class submitted."""
+    support.nbgrader(course, "generate_assignment", "cnn", "--force")
+    support.nbgrader(course, "db", "assignment", "add", "cnn", f"--duedate={DUEDATE}")
 
 
 @pytest.fixture(scope="session")
@@ -216,6 +229,8 @@ def test_reference_class_holds_every_kind_of_submission(reference, students):
     assert 0 < sum(scores("wrong")) < 10 and 0 < sum(scores("partial")) < 10
     assert scores("crash") == [None, None, None]  # the whole submission failed: left for manual grading
     assert scores("hang") == [0, 3, 5]  # the first cell ran out of time; the rest was graded
+    correct = next(s.student_id for s in students if s.variant == "correct")
+    assert reference[correct, "cnn"] == (False, 10.0)  # late: penalty method "zero" takes the whole score
 
 
 @pytest.mark.parametrize("run", RUNS)
@@ -294,7 +309,9 @@ def interrupt_then_rerun(course: Path, stop: signal.Signals, url: str, reference
     workers = psutil.Process(process.pid).children()
     os.killpg(process.pid, stop)
     process.wait(120)
-    psutil.wait_procs(workers, timeout=60)
+    _, alive = psutil.wait_procs(workers, timeout=60)
+    assert not alive, f"workers outlived the coordinator: {alive}"
+    wait_for(lambda: not processes_in(course), "the kernels of the stopped run to end", timeout=60)
     assert process.returncode == (130 if stop == signal.SIGINT else -stop), err.read_text()
     first = autograded(course)
     reported = graded_students(err.read_text())
@@ -367,7 +384,7 @@ def postgres_database(postgres, tiny, tmp_path_factory):
     shutil.copytree(tiny, course)
     with open(course / "nbgrader_config.py", "a") as config:
         config.write(f"c.CourseDirectory.db_url = {create('gradebook_template')!r}\n")
-    support.nbgrader(course, "generate_assignment", "cnn", "--force")
+    generate(course)
     return lambda name: create(name, "gradebook_template")
 
 
@@ -407,10 +424,13 @@ def small_class(tiny, tmp_path_factory) -> Path:
     (["cnn", "--student", "s99"], "", r"submitted/s99/cnn holds no notebook \(files: notes.txt\)"),
     (["cnn", "--scheduler", "tcp://127.0.0.1:{port}", "--connect-timeout", "2"], "",
      r"cannot reach the Dask scheduler at tcp://127.0.0.1:\d+"),
+    (["cnn", "--scheduler", "http://127.0.0.1:{port}", "--connect-timeout", "2"], "",
+     r"cannot reach the Dask scheduler at http://127.0.0.1:\d+"),
     (["cnn"], "c.CourseDirectory.db_url = 'postgresql+psycopg2://postgres@127.0.0.1:{port}/gradebook'\n",
      r"the gradebook at postgresql\+psycopg2://postgres@127\.0\.0\.1:\d+/gradebook does not answer"),
     (["cnn"], "c.CourseDirectory.db_url = 'sqlite:///{course}/missing.db'\n", r"no gradebook at .*missing.db"),
-], ids=["unknown-assignment", "unknown-student", "no-notebook", "no-scheduler", "no-database", "no-sqlite-file"])
+], ids=["unknown-assignment", "unknown-student", "no-notebook", "no-scheduler", "not-a-scheduler-address",
+        "no-database", "no-sqlite-file"])
 def test_bad_input_is_refused_and_changes_nothing(small_class, args, config, message, tmp_path):
     """Is bad input refused with exit status 2 and a message saying what and where, with nothing changed?"""
     course = tmp_path / "course"
@@ -436,6 +456,57 @@ def test_class_run_reports_a_folder_without_notebook_and_grades_the_rest(small_c
     assert result.returncode == 1
     assert re.search(r"^  s99: submitted/s99/cnn holds no notebook \(files: notes.txt\)$", result.stdout, re.M)
     assert sorted(graded_students(result.stderr)) == ["s01", "s02", "s03"]
+
+
+def test_unreadable_folders_are_reported_and_the_rest_graded(small_class, tmp_path):
+    """Do a damaged zip, a notebook that is not one, and a garbled timestamp.txt each cost only their
+    own student, reported by name, while the others are graded?"""
+    course = tmp_path / "course"
+    shutil.copytree(small_class, course)
+    shutil.rmtree(course / "submitted" / "s99")
+    assert grade(course, "--workers", "2").returncode == 0
+    damaged = course / "submitted" / "s04" / "cnn"
+    damaged.mkdir(parents=True)
+    (damaged / "cnn (1).ipynb").write_text('{"cells": 5}')
+    with zipfile.ZipFile(damaged / "work.zip", "w") as archive:
+        archive.writestr("cnn.ipynb", (course / "submitted" / "s02" / "cnn" / "cnn.ipynb").read_text())
+    data = bytearray((damaged / "work.zip").read_bytes())
+    data[data.index(b'"cells"') + 1] ^= 0x20  # the member fails its checksum when read
+    (damaged / "work.zip").write_bytes(bytes(data))
+    (course / "submitted" / "s01" / "cnn" / "timestamp.txt").write_text("the day before the deadline")
+    (course / "submitted" / "s03" / "cnn" / "timestamp.txt").write_text("2099-01-01 00:00:00")  # newer: regraded
+
+    result = grade(course, "--workers", "2")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert re.search(r"^  s01: submitted/s01/cnn/timestamp.txt holds 'the day before the deadline', not a time ",
+                     result.stdout, re.M), result.stdout
+    assert re.search(r"^  s04: submitted/s04/cnn: no copy of cnn.ipynb: 'cnn \(1\).ipynb', 'work.zip:cnn.ipynb' "
+                     r"has none of its cells", result.stdout, re.M), result.stdout
+    assert graded_students(result.stderr) == ["s03"]
+    assert re.search(r"graded 1, failed 2, skipped 1 ", result.stdout), result.stdout
+
+
+def test_interrupted_force_regrade_leaves_no_stale_result(new_class, reference, students):
+    """When a --force regrade of the class is killed half way, is every autograded folder left in place
+    one that run recorded, so that a plain rerun regrades exactly the others?"""
+    course = new_class("force-interrupted", renamed=False)
+    first = grade(course, "--workers", "2")
+    assert first.returncode == 1, first.stdout + first.stderr  # the crashing student
+    before = autograded(course)
+    process, err = start_grade(course, "--workers", "2", "--force", name="force")
+    wait_for(lambda: len(graded_students(err.read_text())) >= 5, "5 students regraded")
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(60)
+    regraded = set(graded_students(err.read_text()))
+    left = autograded(course)
+    assert all(left[s] != before[s] for s in left), "an old autograded folder survived the --force run"
+    assert regraded <= set(left) and len(left) < len(before)
+
+    rerun = grade(course, "--workers", "2")
+    assert set(graded_students(rerun.stderr)) == set(before) - set(left)
+    assert autograded(course).keys() == before.keys()
+    assert gradebook_rows(sqlite_url(course)) == reference
 
 
 def test_zip_collect_submissions_are_matched(tiny, tmp_path):

@@ -105,3 +105,28 @@ def test_copy_made_earlier_is_not_noted_again(tmp_path):
     materialize(str(tmp_path), inspect(tmp_path))
     intake = inspect(tmp_path)
     assert intake.problem is None and not intake.copies and intake.notes == []
+
+
+def damaged_zip(folder):
+    """A zip whose notebook member fails its checksum when read."""
+    with zipfile.ZipFile(folder / "work.zip", "w") as archive:
+        archive.writestr("cnn.ipynb", ASSIGNMENT)
+    data = bytearray((folder / "work.zip").read_bytes())
+    start = data.index(b'"cells"')  # stored uncompressed: flip a byte of the member itself
+    data[start + 1] ^= 0x20
+    (folder / "work.zip").write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", [
+    damaged_zip,
+    lambda folder: (folder / "mine.ipynb").write_text('{"cells": [{"metadata": "oops"}]}'),
+    lambda folder: (folder / "mine.ipynb").write_text('{"cells": 5}'),
+    lambda folder: (folder / "mine.ipynb").write_text("[1, 2]"),
+    lambda folder: (folder / "mine.ipynb").write_bytes(b"\xff\xfe not json"),
+], ids=["zip-checksum", "metadata-not-a-dict", "cells-not-a-list", "not-an-object", "not-text"])
+def test_damaged_notebook_or_zip_is_reported_not_a_crash(tmp_path, damage):
+    """Is a notebook that cannot be read, or a zip that fails its checksum, reported by name?"""
+    damage(tmp_path)
+    intake = inspect(tmp_path)
+    assert intake.problem is not None and intake.problem.startswith("submitted/ada/cnn: no copy of cnn.ipynb: ")
+    assert "has none of its cells" in intake.problem

@@ -50,4 +50,4 @@ def test_summary_lists_failures_notes_and_what_is_left():
     stopped = Summary(graded=["s01"], not_graded=["s02", "s03"], interrupted=True)
     assert stopped.exit_code() == 130
     assert stopped.text().splitlines()[-1] == ("interrupted: 2 not graded yet; "
-                                               "run the same command again to grade only those")
+                                               "run the command again (without --force) to grade only those")

@@ -13,8 +13,8 @@ examples:
   python -m helpers grade cnn --student s01 --student s07 --force
   python -m helpers grade cnn --scheduler tcp://head-node:8786
 
-Interrupted (Ctrl-C, a killed worker, a lost node)? Run the same command again: it grades only
-the students whose results are not fully recorded. --force regrades.
+Interrupted (Ctrl-C, a killed worker, a lost node)? Run the command again (without --force): it
+grades only the students whose results are not fully recorded. --force regrades.
 exit status: 0 all graded, 1 some failed (listed), 2 bad input (nothing changed), 130 interrupted.
 """
 
@@ -50,7 +50,8 @@ def main(argv=None, stdout=None, stderr=None) -> int:
         print(f"grade: {error}", file=stderr)
         return 2
     except KeyboardInterrupt:
-        print("grade: interrupted before grading started; nothing was recorded", file=stderr)
+        print("grade: interrupted; students reported graded are recorded: run the command again "
+              "(without --force) to grade the others", file=stderr)
         return 130
     print(summary.text(), file=stdout)
     return summary.exit_code()

@@ -28,7 +28,7 @@ class ClusterPool:
 
         try:
             self.client = Client(address, timeout=timeout)
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, ValueError) as error:  # ValueError: not an address Dask knows
             raise CourseError(f"cannot reach the Dask scheduler at {address}: {error}") from None
         self.futures = []
         try:

@@ -69,7 +69,7 @@ def candidates(folder: str, skip: frozenset = frozenset()) -> list[Candidate]:
             elif name.endswith(".zip"):
                 found.extend(_zip_members(folder, path))
     return [Candidate(c.path, c.member, _cell_ids(data), hashlib.sha256(data).hexdigest())
-            for c in found for data in [c.read(folder)]]
+            for c in found for data in [_read_or_nothing(c, folder)]]
 
 
 def inspect_submission(folder: str, student: str, expected: dict[str, set[str]], shown: str) -> Intake:
@@ -156,11 +156,19 @@ def _zip_members(folder: str, path: str) -> list[Candidate]:
         return []
 
 
+def _read_or_nothing(candidate: Candidate, folder: str) -> bytes:
+    """The candidate's bytes, or none if it cannot be read (a damaged zip, a file without permission)."""
+    try:
+        return candidate.read(folder)
+    except (OSError, zipfile.BadZipFile, EOFError, RuntimeError, NotImplementedError):  # what zipfile raises
+        return b""
+
+
 def _cell_ids(data: bytes) -> frozenset:
     """The nbgrader grade_ids in a notebook's JSON (empty if it is not a readable notebook)."""
     try:
         cells = json.loads(data).get("cells", [])
-    except (ValueError, AttributeError):
+        return frozenset(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                         for cell in cells if isinstance(cell, dict)) - {None}
+    except (ValueError, AttributeError, TypeError):  # not JSON, or not shaped like a notebook
         return frozenset()
-    return frozenset(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                     for cell in cells if isinstance(cell, dict)) - {None}

@@ -87,5 +87,5 @@ class Summary:
             lines += [f"  {student}: {note}" for student, notes in sorted(self.notes.items()) for note in notes]
         if self.interrupted:
             lines.append(f"interrupted: {len(self.not_graded)} not graded yet; "
-                         "run the same command again to grade only those")
+                         "run the command again (without --force) to grade only those")
         return "\n".join(lines)

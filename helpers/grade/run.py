@@ -5,7 +5,8 @@
    the notebooks AND the gradebook holds an autograder score for every test cell AND the
    submission is not newer than the autograded copy (nbgrader's own rule). Any bad input stops
    here with nothing changed.
-2. Match renamed or zipped notebooks (intake.py) and hand the students to the workers.
+2. Match renamed or zipped notebooks (intake.py), move the earlier autograded folder of each
+   student to regrade out of the way, and hand the students to the workers.
 3. Record each result as it arrives, in this order: gradebook first (SQLite: the coordinator is
    its only writer; PostgreSQL: the worker already wrote it), then the staged autograded folder
    is renamed into place. A student counts as graded only when both are there, so after any
@@ -88,11 +89,21 @@ def make_plan(directory, options: Options) -> Plan:
             f"{_some(sorted(submitted))}")
     plan = Plan({}, [], {})
     for student in list(dict.fromkeys(options.students)) or sorted(submitted):
-        if not options.force and is_current(directory, student, expected, student in recorded):
-            plan.skipped.append(student)
-            continue
         folder = cd.submitted_folder(directory, student)
-        intake = inspect_submission(folder, student, expected, os.path.relpath(folder, directory.root))
+        shown = os.path.relpath(folder, directory.root)
+        try:  # whatever is in one student's folder, the others are graded
+            timestamp(directory, folder)  # nbgrader would fail the student on a garbled one
+            if not options.force and is_current(directory, student, expected, student in recorded):
+                plan.skipped.append(student)
+                continue
+            intake = inspect_submission(folder, student, expected, shown)
+        except cd.CourseError as error:
+            plan.problems[student] = str(error)
+            continue
+        except Exception as error:
+            lines = str(error).strip().splitlines()
+            plan.problems[student] = f"{shown} cannot be read: {type(error).__name__}: {lines[0] if lines else ''}"
+            continue
         if intake.problem:
             plan.problems[student] = intake.problem
         else:
@@ -115,8 +126,20 @@ def is_current(directory, student: str, expected: dict, recorded: bool) -> bool:
     notebooks = [f"{name}.ipynb" for name in expected if os.path.isfile(os.path.join(source, f"{name}.ipynb"))]
     if not recorded or not notebooks or not all(os.path.isfile(os.path.join(dest, nb)) for nb in notebooks):
         return False
-    new, old = directory.get_existing_timestamp(source), directory.get_existing_timestamp(dest)
+    new, old = timestamp(directory, source), timestamp(directory, dest)
     return not (new is not None and old is not None and new > old)
+
+
+def timestamp(directory, folder: str):
+    """The time in folder/timestamp.txt as nbgrader reads it (None without one); CourseError if it is no time."""
+    try:
+        return directory.get_existing_timestamp(folder)
+    except Exception:  # nbgrader 0.9.6 calls a missing self.fail here
+        path = os.path.join(folder, "timestamp.txt")
+        with open(path, errors="replace") as handle:
+            text = handle.read(80).strip()
+        raise cd.CourseError(f"{os.path.relpath(path, directory.root)} holds {text!r}, not a time "
+                             "(nbgrader writes e.g. 2025-01-15 09:00:00.000000 UTC)") from None
 
 
 def _grade(directory, options: Options, plan: Plan, summary: Summary, cluster, lock_fd: int, progress_stream) -> None:
@@ -174,14 +197,21 @@ class Run:
             os.rmdir(cd.staging_root(self.directory))
 
     def jobs(self, plan: Plan) -> list[Job]:
-        """Copy matched notebooks into place, then one job per student."""
+        """Copy matched notebooks into place and move earlier autograded folders out, then one job per student.
+
+        A student being regraded loses the old autograded folder before any grading starts, so
+        whenever the run stops, the student counts as graded only if this run recorded it.
+        """
         for student, intake in plan.to_grade.items():
             materialize(cd.submitted_folder(self.directory, student), intake)
+            final = cd.autograded_folder(self.directory, student)
+            if os.path.exists(final):
+                os.rename(final, os.path.join(self.staging, f"replaced-{uuid.uuid4().hex[:8]}"))
         return [Job(self.directory.root, self.assignment, student, self.id, self.snapshot) for student in plan.to_grade]
 
     def record(self, job: Job, answer) -> str | None:
         """Record one student's result: gradebook, then autograded folder. Return why it failed, if it did."""
-        if not isinstance(answer, Outcome):  # no worker could grade it: nothing recorded, nothing changed
+        if not isinstance(answer, Outcome):  # no worker could grade it: nothing recorded
             lines = str(answer).strip().splitlines()
             return f"not graded: {type(answer).__name__}: {lines[0] if lines else ''}"
         try:
@@ -190,9 +220,9 @@ class Run:
         except Exception as error:  # e.g. the gradebook refused the write: this student only
             self.gradebook.db.rollback()
             return f"graded, but the gradebook refused the result: {type(error).__name__}: {error}"
-        self.place(job.student, answer.staged if answer.graded else None)
         log_path = os.path.join(self.logs, f"{job.student}.log")
         if answer.graded:
+            self.place(job.student, answer.staged)
             if os.path.exists(log_path):
                 os.remove(log_path)
             return None
@@ -200,16 +230,11 @@ class Run:
             handle.write(f"# {job.student}: nbgrader's log, on {answer.worker}, {answer.seconds:.1f} s\n{answer.log}\n")
         return f"{answer.reason} (log: {os.path.relpath(log_path, self.directory.root)})"
 
-    def place(self, student: str, staged: str | None) -> None:
-        """Rename the staged autograded folder into place (None: remove it, as nbgrader does on failure)."""
+    def place(self, student: str, staged: str) -> None:
+        """Rename the staged autograded folder into place (an earlier one was moved out by jobs())."""
         final = cd.autograded_folder(self.directory, student)
-        replaced = os.path.join(self.staging, f"replaced-{uuid.uuid4().hex[:8]}")
-        if os.path.exists(final):  # a regrade (--force, or a newer submission)
-            os.rename(final, replaced)
-        if staged:
-            os.makedirs(os.path.dirname(final), exist_ok=True)
-            os.rename(staged, final)
-        shutil.rmtree(replaced, ignore_errors=True)
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        os.rename(staged, final)
 
 
 class run_lock:
