@@ -9,6 +9,7 @@ are interrupted (a worker killed, the coordinator stopped) are run again and mus
 student graded exactly once. The class uses a three-function course, so kernels are small and
 quick; one test grades a few submissions of the real course the same two ways.
 """
+import contextlib
 import os
 import re
 import shutil
@@ -343,9 +344,32 @@ def postgres_bin() -> Path | None:
     return found[-1].parent if found else None
 
 
+class PostgresServer:
+    """A PostgreSQL server of the tests' own, on loopback, in a temporary folder."""
+
+    def __init__(self, bin_dir: Path):
+        self.bin_dir, self.port = bin_dir, free_port()
+        self.data = Path(tempfile.mkdtemp(prefix="grade-pg-"))  # not under pytest's 0700 folders: postgres reads it
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if os.geteuid() == 0:
+            shutil.chown(self.data, "postgres")
+        self.pg(["initdb", "-D", self.data / "db", "-U", "postgres", "--auth=trust", "-E", "UTF8"])
+        self.url = f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}"
+
+    def pg(self, command: list) -> None:
+        subprocess.run([*self.as_user, self.bin_dir / command[0], *command[1:]], check=True, capture_output=True)
+
+    def start(self) -> None:
+        self.pg(["pg_ctl", "-D", self.data / "db", "-l", self.data / "log", "-w", "start", "-o",
+                 f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c max_connections=200"])
+
+    def stop(self, mode: str = "fast") -> None:
+        self.pg(["pg_ctl", "-D", self.data / "db", "-m", mode, "-w", "stop"])
+
+
 @pytest.fixture(scope="session")
-def postgres():
-    """A PostgreSQL server on loopback in a temporary folder (installed with apt-get when root)."""
+def postgres_server():
+    """The tests' PostgreSQL server, started (installed with apt-get when root)."""
     if postgres_bin() is None and os.geteuid() == 0 and shutil.which("apt-get"):
         apt_env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=apt_env)
@@ -354,19 +378,18 @@ def postgres():
     if bin_dir is None:
         pytest.skip("PostgreSQL SKIPPED LOUDLY: no /usr/lib/postgresql/*/bin/initdb and it could not be "
                     "installed (run as root, or `apt-get install postgresql`)")
-    data = Path(tempfile.mkdtemp(prefix="grade-pg-"))  # not under pytest's 0700 folders: postgres reads it
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if os.geteuid() == 0:
-        shutil.chown(data, "postgres")
-    port = free_port()
-    subprocess.run([*as_user, bin_dir / "initdb", "-D", data / "db", "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-                   check=True, capture_output=True)
-    subprocess.run([*as_user, bin_dir / "pg_ctl", "-D", data / "db", "-l", data / "log", "-w", "start", "-o",
-                    f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c max_connections=200"],
-                   check=True, capture_output=True)
-    yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}"
-    subprocess.run([*as_user, bin_dir / "pg_ctl", "-D", data / "db", "-m", "immediate", "stop"], capture_output=True)
-    shutil.rmtree(data, ignore_errors=True)
+    server = PostgresServer(bin_dir)
+    server.start()
+    yield server
+    with contextlib.suppress(subprocess.CalledProcessError):
+        server.stop("immediate")
+    shutil.rmtree(server.data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres(postgres_server) -> str:
+    """The URL of the tests' PostgreSQL server (no database)."""
+    return postgres_server.url
 
 
 @pytest.fixture(scope="session")
@@ -395,6 +418,32 @@ def test_interrupted_run_resumes_with_postgres(new_class, postgres_database, ref
     course = new_class("pg-interrupted", db_url=url)
     crashed = {s.student_id for s in students if s.crashes_kernel}
     interrupt_then_rerun(course, signal.SIGKILL, url, reference, crashed)
+
+
+def test_run_stops_when_the_gradebook_goes_away(new_class, postgres_server, postgres_database, reference, students):
+    """When PostgreSQL stops answering half way, does the run stop at once and say so (instead of failing every
+    student with nbgrader's advice to upgrade the database), and does a rerun once it is back finish the class?"""
+    url = postgres_database("outage")
+    course = new_class("pg-outage", db_url=url)
+    crashed = {s.student_id for s in students if s.crashes_kernel}
+    process, err = start_grade(course, "--workers", "2", name="first")
+    wait_for(lambda: len(graded_students(err.read_text())) >= 3, "3 students graded")
+    postgres_server.stop()
+    try:
+        process.wait(120)
+        out = (course / "first.out").read_text()
+        assert process.returncode == 1, out + err.read_text()
+        assert re.search(r"^stopped because the gradebook did not answer: .*(refused|terminat|closed)", out, re.M), out
+        assert "db upgrade" not in out
+        first = autograded(course)
+        assert 3 <= len(first) < CLASS_SIZE - len(crashed)
+        assert re.search(r"^stopped: \d+ not graded yet; run the command again", out, re.M), out
+    finally:
+        postgres_server.start()
+    rerun = grade(course, "--workers", "2")
+    assert set(graded_students(rerun.stderr)).isdisjoint(first)
+    assert sorted(autograded(course)) == sorted({key[0] for key in reference} - crashed)
+    assert gradebook_rows(url) == reference
 
 
 # --- bad input changes nothing -----------------------------------------------------------------

@@ -4,10 +4,18 @@ The workers are real forked processes; the grading function is replaced before t
 these tests take a second and exercise only the pool: hand-out, death, retry, stop.
 """
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
 
 from helpers.grade import local
 from helpers.grade.local import LocalPool, WorkerLost
 from helpers.grade.worker import Job
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def fake_grading(tmp_path):
@@ -51,3 +59,39 @@ def test_close_stops_idle_workers(tmp_path, monkeypatch):
     pool.close()
     assert [process.is_alive() for process in processes] == [False, False]
     assert pool.size == 0
+
+
+COORDINATOR = '''
+import signal, sys, time
+from helpers.grade import local
+from helpers.grade.worker import Job
+
+def stubborn(job):
+    """Grades for a while, deaf to SIGTERM (as a busy nbgrader may be)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    open(f"{sys.argv[1]}/started-{job.student}", "w").close()
+    time.sleep(3)
+    return "graded"
+
+local.grade_job, local.probe = stubborn, lambda course: None
+pool = local.LocalPool(2, sys.argv[1], f"{sys.argv[1]}/workers.log")
+list(pool.run([Job(sys.argv[1], "cnn", s, "run", None) for s in "abcd"]))
+'''
+
+
+def test_workers_end_when_the_coordinator_is_killed(tmp_path):
+    """When the coordinator is killed while its workers grade (and ignore SIGTERM), do the workers end once
+    their student is done, instead of waiting for a next job forever?"""
+    coordinator = subprocess.Popen([sys.executable, "-c", COORDINATOR, str(tmp_path)], cwd=REPO)
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("started-*"))) < 2:
+        assert time.monotonic() < deadline and coordinator.poll() is None, "the workers did not start grading"
+        time.sleep(0.1)
+    workers = psutil.Process(coordinator.pid).children()
+    assert len(workers) == 2
+    coordinator.kill()
+    coordinator.wait()
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    for process in alive:
+        process.kill()  # nothing left behind, even when the test fails
+    assert alive == []

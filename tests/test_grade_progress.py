@@ -3,6 +3,7 @@ import io
 import re
 
 from helpers.grade.progress import Progress, Summary, clock
+from helpers.grade.worker import GRADEBOOK_LOST, failure_reason
 
 
 def test_plain_lines_when_not_a_terminal():
@@ -51,3 +52,30 @@ def test_summary_lists_failures_notes_and_what_is_left():
     assert stopped.exit_code() == 130
     assert stopped.text().splitlines()[-1] == ("interrupted: 2 not graded yet; "
                                                "run the command again (without --force) to grade only those")
+
+
+def test_summary_of_a_run_stopped_by_a_lost_gradebook():
+    """Does a run the gradebook's loss stopped say why, what is left and how to go on, with exit status 1?"""
+    stopped = Summary(graded=["s01"], not_graded=["s02", "s03"],
+                      stopped="the gradebook did not answer: connection refused (log: autograded/.grade-logs/cnn/s02.log)")
+    assert stopped.text().splitlines()[-2:] == [
+        "stopped: 2 not graded yet; run the command again (without --force) to grade only those",
+        "stopped because the gradebook did not answer: connection refused (log: autograded/.grade-logs/cnn/s02.log)"]
+    assert stopped.exit_code() == 1
+
+
+NBGRADER_DATABASE_ERROR = [  # what nbgrader 0.9.6 logs when PostgreSQL is gone (abridged)
+    "Traceback (most recent call last):\n  File \"nbgrader/api.py\", line 1290, in __init__\n"
+    "sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) connection to server at \"127.0.0.1\", "
+    "port 5432 failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?",
+    "There was an error accessing the nbgrader database. This may occur if you recently upgraded nbgrader. To "
+    "resolve the issue, first BACK UP your database and then run the command `nbgrader db upgrade`."]
+
+
+def test_lost_database_is_named_not_blamed_on_an_upgrade():
+    """Is a database that stopped answering reported as such, rather than with nbgrader's upgrade advice?"""
+    reason = failure_reason(NBGRADER_DATABASE_ERROR, RuntimeError("autograde failed"))
+    assert reason == ("the gradebook did not answer: (psycopg2.OperationalError) connection to server at "
+                      "\"127.0.0.1\", port 5432 failed: Connection refused")
+    assert reason.startswith(GRADEBOOK_LOST)
+    assert failure_reason(["NameError: name 'x' is not defined"], RuntimeError()) == "NameError: name 'x' is not defined"

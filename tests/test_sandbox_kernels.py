@@ -12,7 +12,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from helpers.sandbox import cgroups
-from helpers.sandbox.execute import METADATA_KEY, SandboxedExecute, SandboxKernelManager, SandboxUnavailable
+from helpers.sandbox.command import PRIVATE_PREFIX
+from helpers.sandbox.execute import (METADATA_KEY, PrivateKernelManager, SandboxedExecute, SandboxKernelManager,
+                                     SandboxUnavailable)
 from helpers.sandbox.protection import probe
 
 MEMORY = 256 * 2**20
@@ -154,3 +156,27 @@ def test_a_required_sandbox_refuses_to_grade_without_bubblewrap(tmp_path, caplog
     """With require_sandbox, does grading stop with an error that says what is missing?"""
     with pytest.raises(SandboxUnavailable, match="no-such-bwrap"):
         graded_without_sandbox(tmp_path, caplog, require_sandbox=True)
+
+
+def test_kernels_use_private_ipc_sockets_not_tcp_ports(tmp_path):
+    """Does every grading kernel, sandboxed or not, reach its grader through ipc sockets in a private folder
+    removed afterwards, so that two workers starting kernels at once never pick the same TCP port?"""
+    async def scenario():
+        manager = PrivateKernelManager(kernel_name="python3")
+        await manager.start_kernel(cwd=str(tmp_path))
+        client = manager.client()
+        client.start_channels()
+        await client.wait_for_ready(timeout=60)
+        reply = await client.execute_interactive("print('over ipc')", timeout=60)
+        client.stop_channels()
+        connection = manager.get_connection_info()
+        await manager.shutdown_kernel(now=True)
+        return manager, reply["content"]["status"], connection
+
+    manager, status, connection = asyncio.run(scenario())
+    assert status == "ok" and connection["transport"] == "ipc"
+    assert os.path.dirname(connection["ip"]) == manager.private_dir
+    assert os.path.basename(manager.private_dir).startswith(PRIVATE_PREFIX) and not os.path.exists(manager.private_dir)
+    executor = SandboxedExecute(bwrap="no-such-bwrap", log=logging.getLogger("sandbox-test"))
+    executor.protection = probe("no-such-bwrap")
+    assert isinstance(executor.create_kernel_manager(), PrivateKernelManager)  # the fallback too

@@ -26,10 +26,12 @@ class WorkerLost(Exception):
 
 
 class LocalPool:
-    """`size` worker processes for the course at `course`; output of workers and kernels goes to `log_path`."""
+    """`size` worker processes for the course at `course`; output of workers and kernels goes to `log_path`
+    (emptied first)."""
 
     def __init__(self, size: int, course: str, log_path: str, close_in_child: tuple[int, ...] = ()):
         self.course, self.log_path, self.close_in_child = course, log_path, close_in_child
+        open(log_path, "w").close()  # the log holds this run's output only
         self.context = multiprocessing.get_context("fork")
         self.workers: dict = {}  # connection -> [process, job being graded or None]
         for _ in range(size):
@@ -104,8 +106,11 @@ class LocalPool:
 
     def _start(self):
         parent, child = self.context.Pipe()
+        # the child closes the coordinator's ends of every pipe (its own too): once the coordinator is
+        # gone, no process holds them, and a worker waiting for a job reads EOF and ends
+        inherited = (*self.close_in_child, parent.fileno(), *(other.fileno() for other in self.workers))
         process = self.context.Process(target=_serve, daemon=True, name="grade-worker",
-                                       args=(child, self.course, self.log_path, self.close_in_child, os.getpid()))
+                                       args=(child, self.course, self.log_path, inherited, os.getpid()))
         process.start()
         child.close()
         self.workers[parent] = [process, None]

@@ -66,14 +66,15 @@ class Summary:
     graded: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
-    not_graded: list[str] = field(default_factory=list)  # left when the run was interrupted
+    not_graded: list[str] = field(default_factory=list)  # left when the run was interrupted or stopped
+    stopped: str | None = None  # why the run stopped by itself (the gradebook went away)
     notes: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
     workers: int = 0
     interrupted: bool = False
 
     def exit_code(self) -> int:
-        return 130 if self.interrupted else 1 if self.failed else 0
+        return 130 if self.interrupted else 1 if self.failed or self.stopped else 0
 
     def text(self) -> str:
         rate = f", {len(self.graded) / self.seconds:.2f} submissions/s" if self.graded and self.seconds else ""
@@ -85,7 +86,9 @@ class Summary:
         if self.notes:
             lines.append("notes:")
             lines += [f"  {student}: {note}" for student, notes in sorted(self.notes.items()) for note in notes]
-        if self.interrupted:
-            lines.append(f"interrupted: {len(self.not_graded)} not graded yet; "
+        if self.interrupted or self.stopped:
+            lines.append(f"{'interrupted' if self.interrupted else 'stopped'}: {len(self.not_graded)} not graded yet; "
                          "run the command again (without --force) to grade only those")
+        if self.stopped:
+            lines.append(f"stopped because {self.stopped}")
         return "\n".join(lines)

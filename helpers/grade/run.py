@@ -29,7 +29,7 @@ from .gradebook import assignment_cells, import_record, is_sqlite, read_only, re
 from .intake import Intake, inspect_submission, materialize
 from .local import LocalPool
 from .progress import Progress, Summary
-from .worker import Job, Outcome
+from .worker import GRADEBOOK_LOST, Job, Outcome
 
 
 @dataclass
@@ -153,6 +153,10 @@ def _grade(directory, options: Options, plan: Plan, summary: Summary, cluster, l
         try:
             for job, answer in pool.run(jobs):
                 reason = run.record(job, answer)
+                if reason and reason.startswith(GRADEBOOK_LOST):  # every student after would fail the same way
+                    summary.stopped = reason
+                    summary.not_graded = sorted(remaining)
+                    break
                 remaining.discard(job.student)
                 if reason:
                     summary.failed[job.student] = reason

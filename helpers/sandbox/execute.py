@@ -56,17 +56,15 @@ class SandboxUnavailable(RuntimeError):
     """The sandbox is required (require_sandbox) but this machine cannot provide it."""
 
 
-class SandboxKernelManager(AsyncKernelManager):
-    """Starts kernelspec cnn-sandbox; its connection file and ipc sockets live in a private folder
-    that the sandbox binds read-write (the sandbox has no network, so no TCP). The folder is on a
-    tmpfs (/dev/shm) where there is one: what the kernel writes there counts against its memory
-    limit, where a folder on disk would let it fill the disk."""
+class PrivateKernelManager(AsyncKernelManager):
+    """A kernel whose connection file and ipc sockets live in a private folder: no TCP port, so kernels
+    started at the same moment by parallel graders never collide on one, and no other user's process
+    can connect. The folder is on a tmpfs (/dev/shm) where there is one: what a sandboxed kernel writes
+    there counts against its memory limit, where a folder on disk would let it fill the disk."""
 
     def __init__(self, **kwargs):
         self.private_dir = tempfile.mkdtemp(prefix=PRIVATE_PREFIX, dir=SHM if os.access(SHM, os.W_OK) else None)
         kwargs.update(
-            kernel_name=KERNEL_NAME,
-            kernel_spec_manager=KernelSpecManager(kernel_dirs=[KERNELS_DIR]),
             transport="ipc",
             ip=os.path.join(self.private_dir, "ipc"),
             connection_file=os.path.join(self.private_dir, "kernel.json"),
@@ -79,6 +77,14 @@ class SandboxKernelManager(AsyncKernelManager):
             shutil.rmtree(self.private_dir, ignore_errors=True)
 
     cleanup_resources = _async_cleanup_resources
+
+
+class SandboxKernelManager(PrivateKernelManager):
+    """Starts kernelspec cnn-sandbox, which binds the private folder read-write (the sandbox has no network)."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[KERNELS_DIR]))
+        super().__init__(**kwargs)
 
 
 class SandboxedExecute(Execute):
@@ -183,7 +189,7 @@ class SandboxedExecute(Execute):
             self.km = SandboxKernelManager(config=self.config)
         else:  # never the kernel named in the (student's) notebook metadata
             self.kernel_name = UNSANDBOXED_KERNEL
-            self.km = self.kernel_manager_class(kernel_name=UNSANDBOXED_KERNEL, config=self.config)
+            self.km = PrivateKernelManager(kernel_name=UNSANDBOXED_KERNEL, config=self.config)
         return self.km
 
     def launcher_arguments(self) -> list:
