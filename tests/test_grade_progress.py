@@ -78,4 +78,10 @@ def test_lost_database_is_named_not_blamed_on_an_upgrade():
     assert reason == ("the gradebook did not answer: (psycopg2.OperationalError) connection to server at "
                       "\"127.0.0.1\", port 5432 failed: Connection refused")
     assert reason.startswith(GRADEBOOK_LOST)
+    wrapped = ["Traceback (most recent call last):\npsycopg2.OperationalError: server closed the connection unexpectedly\n"
+               "\tThis probably means the server terminated abnormally\n\tbefore or while processing the request.\n"
+               "nbgrader.api.InvalidEntry: (psycopg2.OperationalError) server closed the connection unexpectedly",
+               "There was an error processing assignment 'cnn' for student 's05'"]  # from a commit nbgrader wraps
+    assert failure_reason(wrapped, RuntimeError()) == ("the gradebook did not answer: server closed the connection "
+                                                       "unexpectedly")
     assert failure_reason(["NameError: name 'x' is not defined"], RuntimeError()) == "NameError: name 'x' is not defined"

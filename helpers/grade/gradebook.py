@@ -79,6 +79,15 @@ def read_only(url: str):
         engine.dispose()
 
 
+def answers(url: str) -> bool:
+    """Whether the gradebook at url can be read now."""
+    try:
+        with read_only(url):
+            return True
+    except CourseError:
+        return False
+
+
 def assignment_cells(session: Session, assignment: str) -> dict[str, set[str]]:
     """notebook name -> the grade_ids of its nbgrader cells, for an assignment in the gradebook."""
     found = session.query(Assignment).filter(Assignment.name == assignment).one_or_none()

@@ -25,7 +25,7 @@ from nbgrader.api import Gradebook
 
 from . import coursedir as cd
 from .cluster import ClusterPool
-from .gradebook import assignment_cells, import_record, is_sqlite, read_only, recorded_students, snapshot
+from .gradebook import answers, assignment_cells, import_record, is_sqlite, read_only, recorded_students, snapshot
 from .intake import Intake, inspect_submission, materialize
 from .local import LocalPool
 from .progress import Progress, Summary
@@ -153,7 +153,8 @@ def _grade(directory, options: Options, plan: Plan, summary: Summary, cluster, l
         try:
             for job, answer in pool.run(jobs):
                 reason = run.record(job, answer)
-                if reason and reason.startswith(GRADEBOOK_LOST):  # every student after would fail the same way
+                if reason and reason.startswith(GRADEBOOK_LOST) and not answers(directory.db_url):
+                    # every student after would fail the same way (checked: a submission cannot fake it)
                     summary.stopped = reason
                     summary.not_graded = sorted(remaining)
                     break
