@@ -6,6 +6,7 @@ fixture), then read each student's results with `results()` and `scores()`.
 """
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -66,3 +67,12 @@ def scores(course: Path, student: str) -> dict:
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         submission = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
         return {grade.name: (grade.auto_score, grade.needs_manual_grade) for grade in submission.grades}
+
+
+def write_damaged_zip(path: Path, notebook_text: str) -> None:
+    """A zip holding cnn.ipynb (stored uncompressed) with one byte of it flipped: reading it fails its checksum."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("cnn.ipynb", notebook_text)
+    data = bytearray(path.read_bytes())
+    data[data.index(b'"cells"') + 1] ^= 0x20
+    path.write_bytes(bytes(data))

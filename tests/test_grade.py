@@ -519,11 +519,7 @@ def test_unreadable_folders_are_reported_and_the_rest_graded(small_class, tmp_pa
     damaged = course / "submitted" / "s04" / "cnn"
     damaged.mkdir(parents=True)
     (damaged / "cnn (1).ipynb").write_text('{"cells": 5}')
-    with zipfile.ZipFile(damaged / "work.zip", "w") as archive:
-        archive.writestr("cnn.ipynb", (course / "submitted" / "s02" / "cnn" / "cnn.ipynb").read_text())
-    data = bytearray((damaged / "work.zip").read_bytes())
-    data[data.index(b'"cells"') + 1] ^= 0x20  # the member fails its checksum when read
-    (damaged / "work.zip").write_bytes(bytes(data))
+    support.write_damaged_zip(damaged / "work.zip", (course / "submitted" / "s02" / "cnn" / "cnn.ipynb").read_text())
     (course / "submitted" / "s01" / "cnn" / "timestamp.txt").write_text("the day before the deadline")
     (course / "submitted" / "s03" / "cnn" / "timestamp.txt").write_text("2099-01-01 00:00:00")  # newer: regraded
 

@@ -4,6 +4,7 @@ import zipfile
 import nbformat
 import pytest
 
+import support
 from helpers.grade.intake import inspect_submission, materialize
 
 EXPECTED = {"cnn": {"pad", "pad_check", "dot", "dot_check"}}
@@ -107,18 +108,8 @@ def test_copy_made_earlier_is_not_noted_again(tmp_path):
     assert intake.problem is None and not intake.copies and intake.notes == []
 
 
-def damaged_zip(folder):
-    """A zip whose notebook member fails its checksum when read."""
-    with zipfile.ZipFile(folder / "work.zip", "w") as archive:
-        archive.writestr("cnn.ipynb", ASSIGNMENT)
-    data = bytearray((folder / "work.zip").read_bytes())
-    start = data.index(b'"cells"')  # stored uncompressed: flip a byte of the member itself
-    data[start + 1] ^= 0x20
-    (folder / "work.zip").write_bytes(bytes(data))
-
-
 @pytest.mark.parametrize("damage", [
-    damaged_zip,
+    lambda folder: support.write_damaged_zip(folder / "work.zip", ASSIGNMENT),
     lambda folder: (folder / "mine.ipynb").write_text('{"cells": [{"metadata": "oops"}]}'),
     lambda folder: (folder / "mine.ipynb").write_text('{"cells": 5}'),
     lambda folder: (folder / "mine.ipynb").write_text("[1, 2]"),

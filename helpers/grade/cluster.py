@@ -7,17 +7,12 @@ time. Dask re-runs the job of a worker that dies on another worker; after Dask's
 load the course (worker.probe), so a worker that cannot see the course or import this package
 is reported at once instead of failing every student.
 """
-from .coursedir import CourseError
+from .coursedir import CourseError, first_line
 from .worker import Job, grade_job, probe
 
 
 HINT = ("The scheduler and every worker need this project's environment and the course at the same path: "
         "start them from the course root with PYTHONPATH set to it (see README, Grading a whole class).")
-
-
-def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {lines[0] if lines else ''}"
 
 
 class ClusterPool:
@@ -41,12 +36,12 @@ class ClusterPool:
             self.client.submit(probe, course, pure=False).result(timeout=timeout)
         except Exception as error:
             self.close()
-            raise CourseError(f"the Dask cluster at {address} cannot run the grader: {_first_line(error)}\n{HINT}") from None
+            raise CourseError(f"the Dask cluster at {address} cannot run the grader: {first_line(error)}\n{HINT}") from None
         answers = self.client.run(probe, course, on_error="return")
         broken = {worker: answer for worker, answer in answers.items() if isinstance(answer, BaseException)}
         if broken:
             self.close()
-            lines = "\n".join(f"  {worker}: {_first_line(error)}" for worker, error in broken.items())
+            lines = "\n".join(f"  {worker}: {first_line(error)}" for worker, error in broken.items())
             raise CourseError(f"Dask workers that cannot grade the course {course}:\n{lines}\n{HINT}")
         self.size = sum(self.client.nthreads().values())
 

@@ -20,6 +20,12 @@ class CourseError(Exception):
     """The course cannot be graded as asked; the message says what and where."""
 
 
+def first_line(error: BaseException) -> str:
+    """An error in one line: its type and the first line of its message."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0] if lines else ''}"
+
+
 def nbgrader_app(course_root: str) -> AutogradeApp:
     """The course's AutogradeApp, initialised as `nbgrader autograde` is in the course root.
 

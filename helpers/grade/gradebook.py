@@ -33,7 +33,7 @@ RECORD_COLUMNS = {
     "grade": ("auto_score", "needs_manual_grade"),
     "comment": ("auto_comment",),
 }
-MODELS = {"submission": SubmittedAssignment, "notebook": SubmittedNotebook, "grade": Grade, "comment": Comment}
+MODELS = {"notebook": SubmittedNotebook, "grade": Grade, "comment": Comment}  # updated in bulk by import_record
 
 
 def is_sqlite(url: str) -> bool:
@@ -124,18 +124,15 @@ def snapshot(url: str, path: str) -> None:
 
 
 def export_record(url: str, assignment: str, student: str) -> dict | None:
-    """The autograde-written columns of a student's submission (None if there is none)."""
+    """The autograde-written columns of a student's submission (None if there is none), keyed by
+    (table, notebook name, cell name): ("submission", None, None), ("notebook", "cnn", None), ...."""
     with Gradebook(url) as gb:
         try:
             submission = gb.find_submission(assignment, student)
         except MissingEntry:
             return None
-        record = _columns(submission, "submission")
-        record["notebooks"] = {name: dict(_columns(nb, "notebook"), grades={}, comments={})
-                               for name, nb in _submitted_notebooks(gb.db, submission.id)}
-        for table in ("grade", "comment"):
-            for notebook, cell, row in _cell_rows(gb.db, table, submission.id):
-                record["notebooks"][notebook][f"{table}s"][cell] = _columns(row, table)
+        record = {("submission", None, None): _columns(submission, "submission")}
+        record.update({key: _columns(row, key[0]) for key, row in _rows(gb.db, submission.id)})
         gb.engine.dispose()
         return record
 
@@ -150,42 +147,34 @@ def import_record(gb: Gradebook, assignment: str, student: str, record: dict) ->
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush notices
         gb.update_or_create_student(student)
         submission = gb.update_or_create_submission(assignment, student)
-        _assign(submission, "submission", record)
-        rows = {"notebook": [_values(record["notebooks"][name], "notebook", nb.id)
-                             for name, nb in _submitted_notebooks(gb.db, submission.id)]}
-        for table in ("grade", "comment"):
-            rows[table] = [_values(record["notebooks"][notebook][f"{table}s"][cell], table, row.id)
-                           for notebook, cell, row in _cell_rows(gb.db, table, submission.id)]
-        for table, values in rows.items():
-            if values:
-                gb.db.execute(sqlalchemy.update(MODELS[table]), values)
+        _assign(submission, "submission", record["submission", None, None])
+        updates = {}
+        for key, row in _rows(gb.db, submission.id):
+            updates.setdefault(key[0], []).append({"id": row.id, **record[key]})
+        for table, values in updates.items():
+            gb.db.execute(sqlalchemy.update(MODELS[table]), values)
         gb.db.commit()
 
 
-def _submitted_notebooks(session: Session, submission_id: str):
-    """(notebook name, SubmittedNotebook) for each notebook of a submission, in one query."""
-    return (session.query(Notebook.name, SubmittedNotebook)
-            .join(SubmittedNotebook, SubmittedNotebook.notebook_id == Notebook.id)
-            .filter(SubmittedNotebook.assignment_id == submission_id))
-
-
-def _cell_rows(session: Session, table: str, submission_id: str):
-    """(notebook name, cell name, row) for each grade or comment of a submission, in one query."""
-    model = MODELS[table]
-    return (session.query(Notebook.name, BaseCell.name, model)
-            .join(SubmittedNotebook, model.notebook_id == SubmittedNotebook.id)
-            .join(Notebook, SubmittedNotebook.notebook_id == Notebook.id)
-            .join(BaseCell, model.cell_id == BaseCell.id)
-            .filter(SubmittedNotebook.assignment_id == submission_id))
+def _rows(session: Session, submission_id: str):
+    """((table, notebook name, cell name or None), row) for every notebook, grade and comment of a
+    submission: three queries, whatever the number of cells."""
+    for name, notebook in (session.query(Notebook.name, SubmittedNotebook)
+                           .join(SubmittedNotebook, SubmittedNotebook.notebook_id == Notebook.id)
+                           .filter(SubmittedNotebook.assignment_id == submission_id)):
+        yield ("notebook", name, None), notebook
+    for table in ("grade", "comment"):
+        model = MODELS[table]
+        for notebook, cell, row in (session.query(Notebook.name, BaseCell.name, model)
+                                    .join(SubmittedNotebook, model.notebook_id == SubmittedNotebook.id)
+                                    .join(Notebook, SubmittedNotebook.notebook_id == Notebook.id)
+                                    .join(BaseCell, model.cell_id == BaseCell.id)
+                                    .filter(SubmittedNotebook.assignment_id == submission_id)):
+            yield (table, notebook, cell), row
 
 
 def _columns(row, table: str) -> dict:
     return {column: getattr(row, column) for column in RECORD_COLUMNS[table]}
-
-
-def _values(saved: dict, table: str, row_id: str) -> dict:
-    """The parameters of one bulk UPDATE by primary key."""
-    return {"id": row_id, **{column: saved[column] for column in RECORD_COLUMNS[table]}}
 
 
 def _assign(row, table: str, values: dict) -> None:

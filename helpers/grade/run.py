@@ -101,8 +101,7 @@ def make_plan(directory, options: Options) -> Plan:
             plan.problems[student] = str(error)
             continue
         except Exception as error:
-            lines = str(error).strip().splitlines()
-            plan.problems[student] = f"{shown} cannot be read: {type(error).__name__}: {lines[0] if lines else ''}"
+            plan.problems[student] = f"{shown} cannot be read: {cd.first_line(error)}"
             continue
         if intake.problem:
             plan.problems[student] = intake.problem
@@ -217,8 +216,7 @@ class Run:
     def record(self, job: Job, answer) -> str | None:
         """Record one student's result: gradebook, then autograded folder. Return why it failed, if it did."""
         if not isinstance(answer, Outcome):  # no worker could grade it: nothing recorded
-            lines = str(answer).strip().splitlines()
-            return f"not graded: {type(answer).__name__}: {lines[0] if lines else ''}"
+            return f"not graded: {cd.first_line(answer)}"
         try:
             if answer.record is not None:
                 import_record(self.gradebook, job.assignment, job.student, answer.record)
