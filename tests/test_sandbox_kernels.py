@@ -6,8 +6,10 @@ each, no nbgrader run.
 import asyncio
 import logging
 import os
+import subprocess
 import time
 
+import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -52,8 +54,10 @@ class Kernel:
         await self.client.wait_for_ready(timeout=60)
 
     def group(self) -> cgroups.KernelGroup:
-        name = cgroups.PREFIX + str(self.manager.provisioner.process.pid)
-        return cgroups.KernelGroup(tuple(os.path.join(cgroups.own_group(c), name) for c in cgroups.CONTROLLERS))
+        return cgroups.KernelGroup.of_launcher(self.launcher().pid)
+
+    def launcher(self) -> psutil.Process:
+        return psutil.Process(self.manager.provisioner.process.pid)
 
     async def run(self, code: str, timeout: float = 60) -> str | None:
         """What the code printed, or None if the kernel died before it replied."""
@@ -128,6 +132,41 @@ def test_a_killed_kernel_leaves_no_cgroup_behind(tmp_path):
 
     existed, left = asyncio.run(scenario())
     assert existed and left == []
+
+
+@needs_sandbox
+def test_groups_left_by_a_killed_reaper_go_with_the_next_kernel(tmp_path):
+    """When a launcher is killed together with its reaper (as a service manager stops every process of
+    the grader), are the groups left behind, and what still runs in them, removed by the next kernel?"""
+    async def scenario(stray):
+        first = Kernel(tmp_path)
+        await first.start()
+        group, launcher = first.group(), first.launcher()
+        for folder in group.folders:
+            with open(os.path.join(folder, "cgroup.procs"), "w") as procs:
+                procs.write(str(stray.pid))
+        for process in [*launcher.children(), launcher]:  # the reaper is the launcher's child
+            process.kill()
+        first.client.stop_channels()
+        await first.manager.shutdown_kernel(now=True)
+        await asyncio.sleep(1)
+        left = [folder for folder in group.folders if os.path.isdir(folder)]
+        second = Kernel(tmp_path)
+        await second.start()
+        await second.stop()
+        deadline = time.monotonic() + 10
+        while stray.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        return left, [folder for folder in group.folders if os.path.isdir(folder)], stray.poll()
+
+    stray = subprocess.Popen(["sleep", "600"])  # stands for a kernel process that outlived its launcher
+    try:
+        left_by_the_kill, left_after_next_start, stray_status = asyncio.run(scenario(stray))
+    finally:
+        stray.kill()
+        stray.wait()
+    assert len(left_by_the_kill) == len(cgroups.CONTROLLERS)
+    assert left_after_next_start == [] and stray_status == -9
 
 
 def graded_without_sandbox(tmp_path, caplog, **options):

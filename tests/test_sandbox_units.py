@@ -2,6 +2,7 @@
 import io
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -207,6 +208,22 @@ def test_own_group_reads_the_v1_hierarchy(tmp_path, monkeypatch):
     proc.write_text("9:name=systemd:/\n4:memory:/grader/a\n0::/\n")
     assert cgroups.own_group("memory", str(proc)) == str(tmp_path / "memory" / "grader" / "a")
     assert cgroups.own_group("pids", str(proc)) is None
+
+
+
+def test_remove_stale_keeps_only_groups_of_living_launchers(tmp_path, monkeypatch):
+    """Are the groups of gone launchers removed, and the one named after this launcher's own (reused) pid,
+    while a living launcher's group stays?"""
+    monkeypatch.setattr(cgroups, "own_group", lambda controller: str(tmp_path / controller))
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    gone = finished.pid
+    living, own = os.getppid(), os.getpid()
+    for controller in cgroups.CONTROLLERS:
+        for pid in (gone, living, own):
+            (tmp_path / controller / f"{cgroups.PREFIX}{pid}").mkdir(parents=True)
+    cgroups.remove_stale(own)
+    assert {p.name for p in tmp_path.glob("*/*")} == {f"{cgroups.PREFIX}{living}"}
 
 
 # --- configuration --------------------------------------------------------------------------------

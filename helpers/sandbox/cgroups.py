@@ -1,7 +1,10 @@
 """One cgroup (v1 memory and pids controllers) per grading kernel: limits that hold per kernel.
 
 Groups are made by the launcher (as root) inside the launcher's own groups, so whatever limits the
-machine already puts on the grader still apply on top, and are removed when the kernel ends.
+machine already puts on the grader still apply on top, and are removed when the kernel ends. A group
+is named after its launcher's pid; one whose launcher is gone was left by a launcher killed together
+with its reaper (a service manager or a job runner killing every process of the grader's own group)
+and is removed when the next kernel starts.
 """
 import os
 import signal
@@ -47,16 +50,18 @@ class KernelGroup:
     folders: tuple
 
     @classmethod
-    def create(cls, name: str, memory_bytes: int, max_processes: int) -> "KernelGroup":
-        folders = tuple(os.path.join(own_group(c), PREFIX + name) for c in CONTROLLERS)
-        memory, pids = folders
-        for folder in folders:
-            os.makedirs(folder, exist_ok=True)
+    def of_launcher(cls, pid: int) -> "KernelGroup":
+        """The groups of the kernel started by launcher `pid` (which may not exist yet)."""
+        return cls(tuple(os.path.join(own_group(c), f"{PREFIX}{pid}") for c in CONTROLLERS))
+
+    def create(self, memory_bytes: int, max_processes: int) -> None:
+        memory, pids = self.folders
+        for folder in self.folders:
+            os.makedirs(folder, exist_ok=True)  # remove_stale could not empty an old one
         write(memory, "memory.limit_in_bytes", memory_bytes)
         if os.path.exists(os.path.join(memory, "memory.memsw.limit_in_bytes")):
             write(memory, "memory.memsw.limit_in_bytes", memory_bytes)  # no escape into swap
         write(pids, "pids.max", max_processes)
-        return cls(folders)
 
     def join(self) -> None:
         """Move the calling process into the groups (its children follow)."""
@@ -93,6 +98,19 @@ class KernelGroup:
                     pass
             if left:
                 time.sleep(0.05)
+
+
+def remove_stale(launcher: int) -> None:
+    """Remove the groups whose launcher is gone, and one left under the pid of `launcher` (this one)."""
+    names = {name for c in CONTROLLERS for name in os.listdir(own_group(c)) if name.startswith(PREFIX)}
+    pids = {int(name[len(PREFIX):]) for name in names if name[len(PREFIX):].isdigit()}
+    for pid in pids:
+        if pid == launcher or not pid_exists(pid):
+            KernelGroup.of_launcher(pid).remove()
+
+
+def pid_exists(pid: int) -> bool:
+    return os.path.exists(f"/proc/{pid}")
 
 
 def write(folder: str, name: str, value: int) -> None:

@@ -4,10 +4,11 @@ jupyter_client runs it as `python -I launcher.py CONNECTION_FILE [options] [-- K
 the notebook's folder as working directory, as the grader (root when autograde runs as root).
 -I keeps the submission's folder off sys.path: nothing in it is imported by this process.
 
-It plans the kernel's working copy (helpers.sandbox.workcopy), makes the kernel's cgroup, forks a
-reaper that kills what is left in the cgroup and removes it once this launcher is gone (also when it
-is killed), runs bwrap, and passes on at most --max-log-bytes of what the kernel writes to its raw
-stdout/stderr (what Python code prints goes to the notebook, not here).
+It plans the kernel's working copy (helpers.sandbox.workcopy), removes groups left by launchers
+killed together with their reapers, forks a reaper that kills what is left in the kernel's cgroup
+and removes it once this launcher is gone (also when it is killed), makes that cgroup, runs bwrap,
+and passes on at most --max-log-bytes of what the kernel writes to its raw stdout/stderr (what
+Python code prints goes to the notebook, not here).
 """
 import sys
 from pathlib import Path
@@ -125,8 +126,10 @@ def main(argv=None) -> int:
     copy = workcopy.plan(workdir, args.memory_limit, max_files=args.max_files)
     group = None
     if args.cgroups:
-        group = cgroups.KernelGroup.create(str(os.getpid()), args.memory_limit, args.max_processes)
-        start_reaper(group)
+        cgroups.remove_stale(os.getpid())
+        group = cgroups.KernelGroup.of_launcher(os.getpid())
+        start_reaper(group)  # before the group exists: no moment when it could be left behind
+        group.create(args.memory_limit, args.max_processes)
     files = open_files(workdir, copy.files)
     command = bwrap_command(args.bwrap, sandbox, os.path.abspath(args.connection_file), copy.dirs, files,
                             args.kernel_args, dict(os.environ))
