@@ -218,4 +218,6 @@ def test_kernels_use_private_ipc_sockets_not_tcp_ports(tmp_path):
     assert os.path.basename(manager.private_dir).startswith(PRIVATE_PREFIX) and not os.path.exists(manager.private_dir)
     executor = SandboxedExecute(bwrap="no-such-bwrap", log=logging.getLogger("sandbox-test"))
     executor.protection = probe("no-such-bwrap")
-    assert isinstance(executor.create_kernel_manager(), PrivateKernelManager)  # the fallback too
+    fallback = executor.create_kernel_manager()
+    asyncio.run(fallback.cleanup_resources())
+    assert isinstance(fallback, PrivateKernelManager) and not os.path.exists(fallback.private_dir)  # the fallback too

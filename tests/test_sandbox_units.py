@@ -9,9 +9,9 @@ import pytest
 from nbformat.v4 import new_output
 from traitlets.config.loader import PyFileConfigLoader
 
-from helpers import verify
+from helpers import leftovers, verify
 from helpers.course import ROOT
-from helpers.sandbox import cgroups, command, launcher, outputs, workcopy
+from helpers.sandbox import cgroups, command, execute, launcher, outputs, workcopy
 from helpers.sandbox.execute import KERNELS_DIR, METADATA_KEY, SandboxedExecute
 
 # --- the kernel's working copy ------------------------------------------------------------------
@@ -211,19 +211,42 @@ def test_own_group_reads_the_v1_hierarchy(tmp_path, monkeypatch):
 
 
 
+def gone_pid() -> int:
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    return finished.pid
+
+
 def test_remove_stale_keeps_only_groups_of_living_launchers(tmp_path, monkeypatch):
     """Are the groups of gone launchers removed, and the one named after this launcher's own (reused) pid,
     while a living launcher's group stays?"""
     monkeypatch.setattr(cgroups, "own_group", lambda controller: str(tmp_path / controller))
-    finished = subprocess.Popen(["true"])
-    finished.wait()
-    gone = finished.pid
+    gone = gone_pid()
     living, own = os.getppid(), os.getpid()
     for controller in cgroups.CONTROLLERS:
         for pid in (gone, living, own):
             (tmp_path / controller / f"{cgroups.PREFIX}{pid}").mkdir(parents=True)
     cgroups.remove_stale(own)
     assert {p.name for p in tmp_path.glob("*/*")} == {f"{cgroups.PREFIX}{living}"}
+
+
+def test_owner_reads_the_pid_in_a_name():
+    """Is the pid found in PREFIX<pid> and PREFIX<pid>-..., and nothing in other names?"""
+    names = ["cnn-kernel-42", "cnn-kernel-42-x1_y", "cnn-kernel-4x2_abc", "cnn-kernel-", "grade-gradebook-42-a.db"]
+    assert [leftovers.owner(name, "cnn-kernel-") for name in names] == [42, 42, None, None, None]
+
+
+def test_private_folders_of_gone_graders_are_removed(tmp_path, monkeypatch):
+    """Does a new kernel's connection folder, named after this grader, come with the removal of the
+    folders (and their contents) of graders that are gone, and only theirs?"""
+    monkeypatch.setattr(execute, "SHM", str(tmp_path))
+    gone, living = tmp_path / f"cnn-kernel-{gone_pid()}-abc", tmp_path / f"cnn-kernel-{os.getppid()}-abc"
+    for folder in (gone, living, tmp_path / "cnn-kernel-unnamed"):
+        folder.mkdir()
+        (folder / "fill").write_bytes(bytes(1000))
+    new = Path(execute.private_folder())
+    assert new.parent == tmp_path and leftovers.owner(new.name, command.PRIVATE_PREFIX) == os.getpid()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([living.name, "cnn-kernel-unnamed", new.name])
 
 
 # --- configuration --------------------------------------------------------------------------------

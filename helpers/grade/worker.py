@@ -26,8 +26,9 @@ import time
 import uuid
 from dataclasses import dataclass
 
-import psutil
 from nbgrader.converters import Autograde
+
+from helpers import leftovers
 
 from . import coursedir as cd
 from .gradebook import export_record
@@ -164,10 +165,9 @@ def _private_copy(snapshot: str) -> str:
 
 def _sweep(folder: str) -> None:
     """Remove copies left by worker processes that were killed (their pid is gone)."""
-    for name in os.listdir(folder):
-        if name.startswith(COPY_PREFIX) and not psutil.pid_exists(int(name[len(COPY_PREFIX):].split("-")[0])):
-            with contextlib.suppress(OSError):
-                os.remove(os.path.join(folder, name))
+    for name in leftovers.orphans(folder, COPY_PREFIX):
+        with contextlib.suppress(OSError):
+            os.remove(os.path.join(folder, name))
 
 
 @atexit.register

@@ -11,6 +11,8 @@ import signal
 import time
 from dataclasses import dataclass
 
+from helpers import leftovers
+
 CONTROLLERS = ("memory", "pids")
 CGROUP_ROOT = "/sys/fs/cgroup"
 PREFIX = "cnn-kernel-"
@@ -102,15 +104,10 @@ class KernelGroup:
 
 def remove_stale(launcher: int) -> None:
     """Remove the groups whose launcher is gone, and one left under the pid of `launcher` (this one)."""
-    names = {name for c in CONTROLLERS for name in os.listdir(own_group(c)) if name.startswith(PREFIX)}
-    pids = {int(name[len(PREFIX):]) for name in names if name[len(PREFIX):].isdigit()}
+    pids = {leftovers.owner(name, PREFIX) for c in CONTROLLERS for name in os.listdir(own_group(c))} - {None}
     for pid in pids:
-        if pid == launcher or not pid_exists(pid):
+        if pid == launcher or not leftovers.alive(pid):
             KernelGroup.of_launcher(pid).remove()
-
-
-def pid_exists(pid: int) -> bool:
-    return os.path.exists(f"/proc/{pid}")
 
 
 def write(folder: str, name: str, value: int) -> None:

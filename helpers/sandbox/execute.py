@@ -34,6 +34,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
+from helpers import leftovers
 from helpers.sandbox import outputs, workcopy
 from helpers.sandbox.command import PRIVATE_PREFIX
 from helpers.sandbox.protection import probe
@@ -56,6 +57,16 @@ class SandboxUnavailable(RuntimeError):
     """The sandbox is required (require_sandbox) but this machine cannot provide it."""
 
 
+def private_folder() -> str:
+    """A new folder for a kernel's connection file and sockets, named after this grader's pid, on the tmpfs
+    /dev/shm where there is one. Folders of graders that are gone (killed before they could remove
+    theirs, possibly holding what a kernel wrote there) are removed first."""
+    parent = SHM if os.access(SHM, os.W_OK) else tempfile.gettempdir()
+    for name in leftovers.orphans(parent, PRIVATE_PREFIX):
+        shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{PRIVATE_PREFIX}{os.getpid()}-", dir=parent)
+
+
 class PrivateKernelManager(AsyncKernelManager):
     """A kernel whose connection file and ipc sockets live in a private folder: no TCP port, so kernels
     started at the same moment by parallel graders never collide on one, and no other user's process
@@ -63,7 +74,7 @@ class PrivateKernelManager(AsyncKernelManager):
     there counts against its memory limit, where a folder on disk would let it fill the disk."""
 
     def __init__(self, **kwargs):
-        self.private_dir = tempfile.mkdtemp(prefix=PRIVATE_PREFIX, dir=SHM if os.access(SHM, os.W_OK) else None)
+        self.private_dir = private_folder()
         kwargs.update(
             transport="ipc",
             ip=os.path.join(self.private_dir, "ipc"),
