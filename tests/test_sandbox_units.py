@@ -3,6 +3,7 @@ import io
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -228,6 +229,20 @@ def test_remove_stale_keeps_only_groups_of_living_launchers(tmp_path, monkeypatc
             (tmp_path / controller / f"{cgroups.PREFIX}{pid}").mkdir(parents=True)
     cgroups.remove_stale(own)
     assert {p.name for p in tmp_path.glob("*/*")} == {f"{cgroups.PREFIX}{living}"}
+
+
+
+def test_a_group_that_cannot_be_removed_does_not_hold_up_a_kernel(tmp_path, monkeypatch):
+    """Does a launcher give up on a stale group it cannot remove after a second, instead of the ten
+    seconds a reaper waits for its own kernel's group, leaving it to the next launcher?"""
+    monkeypatch.setattr(cgroups, "own_group", lambda controller: str(tmp_path / controller))
+    stuck = tmp_path / "pids" / f"{cgroups.PREFIX}{gone_pid()}"
+    stuck.mkdir(parents=True)
+    (stuck / "busy").touch()  # rmdir fails, as it does (EBUSY) while a process in the group lives on
+    (tmp_path / "memory").mkdir()
+    started = time.monotonic()
+    cgroups.remove_stale(os.getpid())
+    assert stuck.exists() and time.monotonic() - started < 5
 
 
 def test_owner_reads_the_pid_in_a_name():

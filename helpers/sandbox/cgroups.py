@@ -102,12 +102,14 @@ class KernelGroup:
                 time.sleep(0.05)
 
 
-def remove_stale(launcher: int) -> None:
-    """Remove the groups whose launcher is gone, and one left under the pid of `launcher` (this one)."""
+def remove_stale(launcher: int, timeout: float = 1.0) -> None:
+    """Remove the groups whose launcher is gone, and one left under the pid of `launcher` (this one).
+    A group that cannot be emptied within `timeout` s is left to the next launcher: a kernel's start
+    never waits long on another's leftovers."""
     pids = {leftovers.owner(name, PREFIX) for c in CONTROLLERS for name in os.listdir(own_group(c))} - {None}
     for pid in pids:
         if pid == launcher or not leftovers.alive(pid):
-            KernelGroup.of_launcher(pid).remove()
+            KernelGroup.of_launcher(pid).remove(timeout)
 
 
 def write(folder: str, name: str, value: int) -> None:
