@@ -92,8 +92,8 @@ def make_plan(directory, options: Options) -> Plan:
         folder = cd.submitted_folder(directory, student)
         shown = os.path.relpath(folder, directory.root)
         try:  # whatever is in one student's folder, the others are graded
-            timestamp(directory, folder)  # nbgrader would fail the student on a garbled one
-            if not options.force and is_current(directory, student, expected, student in recorded):
+            submitted_at = timestamp(directory, folder)  # nbgrader would fail the student on a garbled one
+            if not options.force and is_current(directory, student, expected, student in recorded, submitted_at):
                 plan.skipped.append(student)
                 continue
             intake = inspect_submission(folder, student, expected, shown)
@@ -119,13 +119,14 @@ def submitted_students(directory) -> set[str]:
     return {path.split(os.sep)[position] for path in glob.glob(pattern) if os.path.isdir(path)}
 
 
-def is_current(directory, student: str, expected: dict, recorded: bool) -> bool:
-    """Is the student's autograded copy complete, recorded in the gradebook, and not older than the submission?"""
+def is_current(directory, student: str, expected: dict, recorded: bool, submitted_at) -> bool:
+    """Is the student's autograded copy complete, recorded in the gradebook, and not older than the
+    submission (whose timestamp.txt says `submitted_at`)?"""
     source, dest = cd.submitted_folder(directory, student), cd.autograded_folder(directory, student)
     notebooks = [f"{name}.ipynb" for name in expected if os.path.isfile(os.path.join(source, f"{name}.ipynb"))]
     if not recorded or not notebooks or not all(os.path.isfile(os.path.join(dest, nb)) for nb in notebooks):
         return False
-    new, old = timestamp(directory, source), timestamp(directory, dest)
+    new, old = submitted_at, timestamp(directory, dest)
     return not (new is not None and old is not None and new > old)
 
 
