@@ -28,25 +28,25 @@ c.Execute.shutdown_kernel = "immediate"
 # functions returned; VerifyChecks recomputes every expected value and rewrites the check cells'
 # outputs with the verdicts before nbgrader scores them; FlagForReview marks tampering for review.
 c.Autograde.autograde_preprocessors = [
-    "helpers.sandbox.execute.SandboxedExecute",  # nbgrader's Execute, sandboxed (block at the end)
+    "helpers.grading.sandbox.execute.SandboxedExecute",  # nbgrader's Execute, sandboxed (block at the end)
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "helpers.verify.VerifyChecks",
+    "helpers.grading.verify.VerifyChecks",
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
-    "helpers.verify.FlagForReview",
+    "helpers.grading.verify.FlagForReview",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
 # What students get back: hidden tests' code, inputs and expected values never reach them.
 c.GenerateFeedback.preprocessors = [
-    "helpers.feedback.HideHiddenTests",
+    "helpers.grading.feedback.HideHiddenTests",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
-# --- Sandbox (helpers/sandbox, docs/threat-model.md) -------------------------------------------
+# --- Sandbox (helpers/grading/sandbox, docs/threat-model.md) -------------------------------------------
 # SandboxedExecute (first autograde preprocessor above) runs each submission in a bubblewrap
 # sandbox with a cgroup per kernel: 2 GiB of memory, 64 processes, 100 kB of text output kept per
 # cell; a kernel that dies costs only its cell. Where bubblewrap or cgroups are missing, autograde

@@ -33,11 +33,11 @@ from nbgrader.api import Gradebook  # noqa: E402
 from nbgrader.preprocessors import SaveAutoGrades  # noqa: E402
 from sqlalchemy.exc import SAWarning  # noqa: E402
 
-from helpers.build import copy_course, generate_release  # noqa: E402
+from helpers.tools.build import copy_course, generate_release  # noqa: E402
 from helpers.course import tool_env  # noqa: E402
-from helpers.grade import gradebook, sample_class, worker  # noqa: E402
-from helpers.grade import coursedir as cd  # noqa: E402
-from helpers.verify import VerifyChecks  # noqa: E402
+from helpers.tools.grade import gradebook, sample_class, worker  # noqa: E402
+from helpers.tools.grade import coursedir as cd  # noqa: E402
+from helpers.grading.verify import VerifyChecks  # noqa: E402
 
 VARIANTS = ("correct", "wrong", "correct", "partial", "untouched", "correct", "crash", "wrong")
 STOCK_DONE = ("Setting destination file permissions", "There was an error processing assignment:")

@@ -6,7 +6,7 @@ every check cell, the seconds it took:
   +hidden  -- the source notebook, not grading: the visible checks, then the hidden block;
   grading  -- the source notebook as `nbgrader autograde` runs it (NBGRADER_EXECUTION=autograde):
               the check cells only record results, visible and hidden cases alike.
-The grader's own work after the kernel (helpers.verify.VerifyChecks judging the records) is
+The grader's own work after the kernel (helpers.grading.verify.VerifyChecks judging the records) is
 timed in this process. Then the same solution made 10x slower (every function busy-waits nine
 times as long as it ran) is run the grading way, and its slowest cell is compared with the
 configured cell timeout (Execute.timeout in nbgrader_config.py). Figures only: the machine is
@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from helpers.course import NOTEBOOK, RELEASE_DIR, SOURCE_DIR, UNITS  # noqa: E402
-from helpers.submissions import reference_sources, with_solutions  # noqa: E402
-from helpers.verify import VerifyChecks  # noqa: E402
+from helpers.tools.submissions import reference_sources, with_solutions  # noqa: E402
+from helpers.grading.verify import VerifyChecks  # noqa: E402
 
 CHECK_CELLS = [unit.grade_id for unit in UNITS]
 SLOWED = '''import functools as _functools

@@ -4,14 +4,14 @@ import sys
 
 # command -> ("module:function" that takes argv and returns an exit code, one-line description)
 COMMANDS = {
-    "build": ("helpers.build:main", "regenerate figures, check data, the source notebook and release/"),
+    "build": ("helpers.tools.build:main", "regenerate figures, check data, the source notebook and release/"),
     "figures": ("helpers.figures:main", "draw the lesson's figures into source/<assignment>/images/"),
-    "demo": ("helpers.demo:main", "the demo grading run: release, three submissions, autograde, feedback, CSV"),
-    "reset": ("helpers.demo:reset", "remove what the demo made (gradebook, submissions, autograded, feedback)"),
-    "grade": ("helpers.grade:main", "autograde a whole class in parallel (local workers or a Dask cluster)"),
-    "report": ("helpers.report:main", "write the class report (HTML with plots, and CSV)"),
-    "screenshots": ("helpers.screenshots:main", "retake the README's screenshots (docs/images/) in Chromium"),
-    "killmatrix": ("helpers.killmatrix:main", "print which check cell catches which mutant"),
+    "demo": ("helpers.tools.demo:main", "the demo grading run: release, three submissions, autograde, feedback, CSV"),
+    "reset": ("helpers.tools.demo:reset", "remove what the demo made (gradebook, submissions, autograded, feedback)"),
+    "grade": ("helpers.tools.grade:main", "autograde a whole class in parallel (local workers or a Dask cluster)"),
+    "report": ("helpers.tools.report:main", "write the class report (HTML with plots, and CSV)"),
+    "screenshots": ("helpers.tools.screenshots:main", "retake the README's screenshots (docs/images/) in Chromium"),
+    "killmatrix": ("helpers.tools.killmatrix:main", "print which check cell catches which mutant"),
 }
 
 

@@ -10,7 +10,7 @@ from nbgrader.api import Gradebook
 import support
 from helpers import mistakes
 from helpers.course import ASSIGNMENT, NOTEBOOK
-from helpers.submissions import reference_sources
+from helpers.tools.submissions import reference_sources
 
 # student id -> the named mistakes (helpers.mistakes) in their code; the rest is the instructor's solution
 MISTAKES = {

@@ -12,9 +12,9 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from helpers.build import copy_course
+from helpers.tools.build import copy_course
 from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT, tool_env
-from helpers.submissions import reference_sources, with_solutions  # noqa: F401 (re-exported for tests)
+from helpers.tools.submissions import reference_sources, with_solutions  # noqa: F401 (re-exported for tests)
 
 def nbgrader(course, *args, check=True, timeout=1800):
     """Run `python -m nbgrader ARGS` in the course folder with the venv's bin/ on PATH."""

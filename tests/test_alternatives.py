@@ -9,9 +9,10 @@ import pytest
 
 import support
 import variants
-from helpers import alternatives, cases, killmatrix
+from helpers import alternatives, cases
+from helpers.tools import killmatrix
 from helpers.course import UNITS, points
-from helpers.submissions import reference_sources
+from helpers.tools.submissions import reference_sources
 
 ALTERNATIVES = alternatives.ALTERNATIVES + alternatives.SETS
 FUNCTIONS = {unit.function for unit in UNITS}

@@ -20,11 +20,12 @@ import pytest
 import graded_class
 import support
 from graded_class import FORGER, TOTALS
-from helpers import browser as lab_browser
-from helpers import cases, report
+from helpers.tools import browser as lab_browser
+from helpers import cases
+from helpers.tools import report
 from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT, UNITS, UNITS_BY_ID
 from helpers.mistakes import MISTAKES_BY_SLUG
-from helpers.submissions import reference_sources
+from helpers.tools.submissions import reference_sources
 
 ARTIFACTS = ROOT / "artifacts" / "browser"
 PROBLEM = lab_browser.chromium_problem()

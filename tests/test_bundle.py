@@ -8,7 +8,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from helpers import build, cases, expected, oracle, reference
+from helpers import cases, expected, oracle, reference
+
+from helpers.tools import build
 from helpers.checks import checks
 from helpers.course import ASSIGNMENT, NOTEBOOK, RELEASE_DIR, ROOT, SOURCE_DIR, UNITS, total_points
 

@@ -4,7 +4,9 @@ import sys
 
 import pytest
 
-from helpers import build, course
+from helpers import course
+
+from helpers.tools import build
 from helpers.__main__ import COMMANDS, main
 
 

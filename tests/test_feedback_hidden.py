@@ -22,9 +22,10 @@ import pytest
 
 import student_runs
 import support
-from helpers import feedback, mistakes
+from helpers import mistakes
+from helpers.grading import feedback
 from helpers.course import ASSIGNMENT, NOTEBOOK
-from helpers.submissions import reference_sources, with_solutions
+from helpers.tools.submissions import reference_sources, with_solutions
 
 MIN_LINE = 20
 WRONG = ("pad_every_axis", "conv_stride_ignored", "pool_mode_ignored", "dW_not_accumulated")
@@ -251,7 +252,7 @@ def test_attack_outputs_do_not_reach_the_feedback(fed_back, student):
     for cell in attacks:
         for output in cell.outputs:
             if output.output_type == "stream" and output.text.lstrip().startswith("[output cut:"):
-                continue  # the grader's own note (helpers.sandbox.outputs.note), not the attack's output
+                continue  # the grader's own note (helpers.grading.sandbox.outputs.note), not the attack's output
             text = squeeze(feedback.output_text(output) or "".join(map(str, output.get("data", {}).values())))
             middle = text[len(text) // 2 - SAMPLE // 2:][:SAMPLE]
             if len(text) >= 2 * SAMPLE and middle in page and unescaped(middle)[1:-1] not in public:

@@ -29,7 +29,7 @@ from nbgrader.api import Gradebook
 
 import support
 from helpers.course import tool_env
-from helpers.grade import sample_class
+from helpers.tools.grade import sample_class
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

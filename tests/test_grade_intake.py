@@ -5,7 +5,7 @@ import nbformat
 import pytest
 
 import support
-from helpers.grade.intake import inspect_submission, materialize
+from helpers.tools.grade.intake import inspect_submission, materialize
 
 EXPECTED = {"cnn": {"pad", "pad_check", "dot", "dot_check"}}
 

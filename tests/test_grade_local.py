@@ -11,9 +11,9 @@ from pathlib import Path
 
 import psutil
 
-from helpers.grade import local
-from helpers.grade.local import LocalPool, WorkerLost
-from helpers.grade.worker import Job
+from helpers.tools.grade import local
+from helpers.tools.grade.local import LocalPool, WorkerLost
+from helpers.tools.grade.worker import Job
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -63,8 +63,8 @@ def test_close_stops_idle_workers(tmp_path, monkeypatch):
 
 COORDINATOR = '''
 import signal, sys, time
-from helpers.grade import local
-from helpers.grade.worker import Job
+from helpers.tools.grade import local
+from helpers.tools.grade.worker import Job
 
 def stubborn(job):
     """Grades for a while, deaf to SIGTERM (as a busy nbgrader may be)."""

@@ -2,8 +2,8 @@
 import io
 import re
 
-from helpers.grade.progress import Progress, Summary, clock
-from helpers.grade.worker import GRADEBOOK_LOST, failure_reason
+from helpers.tools.grade.progress import Progress, Summary, clock
+from helpers.tools.grade.worker import GRADEBOOK_LOST, failure_reason
 
 
 def test_plain_lines_when_not_a_terminal():

@@ -4,7 +4,7 @@ import csv
 import pytest
 
 import support
-from helpers import demo
+from helpers.tools import demo
 from helpers.course import ASSIGNMENT, NOTEBOOK, UNITS
 
 FORWARD = [unit.grade_id for unit in UNITS if unit.graded]

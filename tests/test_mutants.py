@@ -1,7 +1,7 @@
 """The grade is right: every mutant of the instructor's solution is caught where it is, and only there.
 
 In process (fast): the released visible checks, alone, catch every mutant with its own teaching
-message, and the grader's hidden cases catch it too (helpers.killmatrix computes both).
+message, and the grader's hidden cases catch it too (helpers.tools.killmatrix computes both).
 For real (one `nbgrader autograde` run for all, see tests/variants.py): each mutant fails the
 check cells of its own function and no other, loses those points only, and its message reaches
 the autograded notebook and the feedback, which shows nothing of the hidden cases.
@@ -12,7 +12,8 @@ import pytest
 
 import support
 import variants
-from helpers import cases, killmatrix, mistakes, reference
+from helpers import cases, mistakes, reference
+from helpers.tools import killmatrix
 from helpers.course import UNITS, points
 
 MISTAKES = mistakes.MISTAKES

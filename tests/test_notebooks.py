@@ -8,7 +8,7 @@ import pytest
 from nbclient import NotebookClient
 
 from helpers.course import NOTEBOOK, RELEASE_DIR, SOURCE_DIR, UNITS
-from helpers.verify import VerifyChecks
+from helpers.grading.verify import VerifyChecks
 
 
 def execute(folder, tmp_path, grading=False):

@@ -15,7 +15,7 @@ from nbgrader.api import Gradebook
 import graded_class
 import support
 from graded_class import BY_NAME, CRASH, PASSED, TOTALS
-from helpers import report
+from helpers.tools import report
 from helpers.course import ASSIGNMENT, UNITS
 from helpers.mistakes import MISTAKES_BY_SLUG
 

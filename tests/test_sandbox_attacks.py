@@ -24,9 +24,9 @@ from nbgrader.api import Gradebook
 
 import support
 from helpers.course import ROOT
-from helpers.sandbox import cgroups
-from helpers.sandbox.execute import METADATA_KEY
-from helpers.sandbox.protection import probe
+from helpers.grading.sandbox import cgroups
+from helpers.grading.sandbox.execute import METADATA_KEY
+from helpers.grading.sandbox.protection import probe
 
 ASSIGNMENT = "tiny"
 POINTS = {"double_check": 10, "square_check": 10, "cube_check": 10}
@@ -72,7 +72,7 @@ def make_tiny_course(dest: Path) -> Path:
     dest.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__")
     shutil.copytree(ROOT / "helpers", dest / "helpers", ignore=ignore)
-    shutil.copytree(ROOT / "source" / "cnn", dest / "source" / "cnn", ignore=ignore)  # helpers.verify loads it
+    shutil.copytree(ROOT / "source" / "cnn", dest / "source" / "cnn", ignore=ignore)  # helpers.grading.verify loads it
     config = (ROOT / "nbgrader_config.py").read_text()
     config += (f"\nc.Execute.timeout = {TIMEOUT}\nc.SandboxedExecute.memory_limit = {MEMORY}\n"
                "c.SandboxedExecute.require_sandbox = True\n")

@@ -1,7 +1,7 @@
 """The sandbox with the real assignment: attacks on `cnn` graded by ONE real `nbgrader autograde` run.
 
 The small-course suite (test_sandbox_attacks.py) covers the attacks one by one; this checks that the
-sandbox and the course's own grading (helpers.verify) work together: a sandbox flag fails the
+sandbox and the course's own grading (helpers.grading.verify) work together: a sandbox flag fails the
 submission's checks and sends it to manual review, a kernel that dies in a check cell costs that
 check only, and the instructor's notebook stays out of reach.
 """
@@ -10,8 +10,8 @@ from nbformat.v4 import new_code_cell
 
 import support
 from helpers.course import UNITS
-from helpers.sandbox.protection import probe
-from helpers.submissions import reference_sources, with_solutions
+from helpers.grading.sandbox.protection import probe
+from helpers.tools.submissions import reference_sources, with_solutions
 
 FULL = {unit.grade_id: unit.points for unit in UNITS if unit.graded}
 STUB = "def conv_forward(A_prev, W, b, hparameters):\n    raise NotImplementedError()"

@@ -13,11 +13,11 @@ import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from helpers.sandbox import cgroups
-from helpers.sandbox.command import PRIVATE_PREFIX
-from helpers.sandbox.execute import (METADATA_KEY, PrivateKernelManager, SandboxedExecute, SandboxKernelManager,
+from helpers.grading.sandbox import cgroups
+from helpers.grading.sandbox.command import PRIVATE_PREFIX
+from helpers.grading.sandbox.execute import (METADATA_KEY, PrivateKernelManager, SandboxedExecute, SandboxKernelManager,
                                      SandboxUnavailable)
-from helpers.sandbox.protection import probe
+from helpers.grading.sandbox.protection import probe
 
 MEMORY = 256 * 2**20
 PROCESSES = 32

@@ -10,10 +10,10 @@ import pytest
 from nbformat.v4 import new_output
 from traitlets.config.loader import PyFileConfigLoader
 
-from helpers import leftovers, verify
+from helpers.grading import leftovers, verify
 from helpers.course import ROOT
-from helpers.sandbox import cgroups, command, execute, launcher, outputs, workcopy
-from helpers.sandbox.execute import KERNELS_DIR, METADATA_KEY, SandboxedExecute
+from helpers.grading.sandbox import cgroups, command, execute, launcher, outputs, workcopy
+from helpers.grading.sandbox.execute import KERNELS_DIR, METADATA_KEY, SandboxedExecute
 
 # --- the kernel's working copy ------------------------------------------------------------------
 
@@ -271,7 +271,7 @@ def test_autograde_uses_the_sandboxed_execute():
     """Does the course's config put SandboxedExecute where nbgrader's Execute was, and nowhere else?"""
     config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
     preprocessors = config.Autograde.autograde_preprocessors
-    assert preprocessors[0] == "helpers.sandbox.execute.SandboxedExecute"
+    assert preprocessors[0] == "helpers.grading.sandbox.execute.SandboxedExecute"
     assert "nbgrader.preprocessors.Execute" not in preprocessors
     assert config.SandboxedExecute.require_sandbox is False
 
@@ -285,5 +285,5 @@ def test_limits_are_documented_options_with_the_issues_defaults():
 
 
 def test_the_sandbox_writes_where_verify_reads():
-    """Is the notebook metadata key the sandbox writes the one helpers.verify reads its flags from?"""
+    """Is the notebook metadata key the sandbox writes the one helpers.grading.verify reads its flags from?"""
     assert METADATA_KEY == verify.SANDBOX_KEY

@@ -14,7 +14,7 @@ import student_runs
 import support
 from helpers import mistakes
 from helpers.course import ASSIGNMENT, NOTEBOOK, UNITS
-from helpers.submissions import reference_sources, with_solutions
+from helpers.tools.submissions import reference_sources, with_solutions
 
 GRADED = {unit.grade_id: unit.points for unit in UNITS if unit.graded}
 # What each function writes to stderr while it runs (inserted at the top of its body).

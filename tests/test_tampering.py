@@ -1,7 +1,7 @@
 """Tampering from inside the kernel earns nothing, on the real assignment with real nbgrader autograde.
 
 Every tamperer submits a WRONG zero_pad (the batch axis padded too) plus a trick meant to make its
-check pass anyway. Because the checks are judged outside the kernel (helpers.verify), each trick
+check pass anyway. Because the checks are judged outside the kernel (helpers.grading.verify), each trick
 must leave zero_pad_check at 0, the other checks at full marks, and forged results flagged.
 """
 import pytest

@@ -19,7 +19,7 @@ import student_runs
 import support
 from helpers import mistakes
 from helpers.course import ASSIGNMENT, UNITS
-from helpers.submissions import reference_sources, with_solutions
+from helpers.tools.submissions import reference_sources, with_solutions
 
 GRADED = {unit.grade_id for unit in UNITS if unit.graded}
 OPTIONAL = {unit.grade_id for unit in UNITS if not unit.graded}

@@ -12,7 +12,7 @@ import nbformat
 import support
 from helpers import alternatives, mistakes
 from helpers.course import ASSIGNMENT, NOTEBOOK
-from helpers.submissions import reference_sources
+from helpers.tools.submissions import reference_sources
 
 CORRECT = "correct"
 _graded = {}  # the one graded course of this session

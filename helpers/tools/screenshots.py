@@ -1,6 +1,6 @@
 """The README's screenshots, taken in Chromium: a student's notebook and the class report.
 
-`python -m helpers screenshots` grades the demo's class of three (helpers.demo.submissions) in a
+`python -m helpers screenshots` grades the demo's class of three (helpers.tools.demo.submissions) in a
 temporary copy of the course, then writes
 - docs/images/student-notebook.png: the demo's "mistakes" notebook in JupyterLab after Run All,
   at the conv_forward check: each case's verdict and the likely cause of the failure;
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import nbformat
 
-from helpers import browser, demo, report
-from helpers.build import copy_course
+from helpers.tools import browser, demo, report
+from helpers.tools.build import copy_course
 from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT, tool_env
 
 OUT_DIR = ROOT / "docs" / "images"

@@ -18,9 +18,9 @@ import nbformat
 
 from helpers import mistakes
 from helpers.alternatives import alternative_solutions
-from helpers.build import generate_release
+from helpers.tools.build import generate_release
 from helpers.course import ASSIGNMENT, NOTEBOOK, RELEASE_DIR, ROOT, UNITS, points
-from helpers.submissions import reference_sources, with_solutions
+from helpers.tools.submissions import reference_sources, with_solutions
 
 DEMO_MISTAKES = ("conv_stride_ignored", "pool_mode_ignored", "unpad_negative_slice", "pool_backward_stride_ignored")
 GENERATED = ("gradebook.db", "submitted", "feedback", "exports", "reports")

@@ -2,7 +2,7 @@
 
 `python -m helpers report cnn` reads the course's gradebook (nbgrader's Gradebook API, at the
 course's `db_url`) and every student's autograded notebook (the check cells' `cnn_checks`
-metadata written by helpers.verify.VerifyChecks) and writes, by default, reports/cnn.html and
+metadata written by helpers.grading.verify.VerifyChecks) and writes, by default, reports/cnn.html and
 reports/cnn.csv in the course root. The page shows, in this order:
 - the students whose grading failed or was flagged (no autograded notebook, needs manual
   grading, flags raised by the checks or the sandbox, a check interrupted at the time limit);
@@ -36,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from helpers.course import ROOT, UNITS, Unit
 from helpers.mistakes import MISTAKES_BY_SLUG
-from helpers.verify import SANDBOX_KEY
+from helpers.grading.verify import SANDBOX_KEY
 
 DPI = 100
 BLUE, ORANGE, GREY, VERMILLION = "#0072B2", "#E69F00", "#999999", "#D55E00"  # Okabe & Ito, as the lesson's figures
@@ -58,7 +58,7 @@ class Student:
     scores -- {grade_id: score} of the graded check cells, from the gradebook
     checks -- {grade_id: the cell's cnn_checks metadata}, from the autograded notebook(s)
     events, unprotected -- the sandbox's notes in the autograded notebook: kernels lost and
-        restarted, protections that were missing (helpers.sandbox.execute)
+        restarted, protections that were missing (helpers.grading.sandbox.execute)
     problems -- why the grading needs a look, empty if it went through cleanly
     """
 

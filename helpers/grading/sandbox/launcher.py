@@ -4,7 +4,7 @@ jupyter_client runs it as `python -I launcher.py CONNECTION_FILE [options] [-- K
 the notebook's folder as working directory, as the grader (root when autograde runs as root).
 -I keeps the submission's folder off sys.path: nothing in it is imported by this process.
 
-It plans the kernel's working copy (helpers.sandbox.workcopy), removes groups left by launchers
+It plans the kernel's working copy (helpers.grading.sandbox.workcopy), removes groups left by launchers
 killed together with their reapers, forks a reaper that kills what is left in the kernel's cgroup
 and removes it once this launcher is gone (also when it is killed), makes that cgroup, runs bwrap,
 and passes on at most --max-log-bytes of what the kernel writes to its raw stdout/stderr (what
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 if __name__ == "__main__":  # run as a script under python -I: make the helpers package importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 import argparse  # noqa: E402
 import ctypes  # noqa: E402
@@ -24,8 +24,8 @@ import resource  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 
-from helpers.sandbox import cgroups, workcopy  # noqa: E402
-from helpers.sandbox.command import PRIVATE_PREFIX, Sandbox, bwrap_command  # noqa: E402
+from helpers.grading.sandbox import cgroups, workcopy  # noqa: E402
+from helpers.grading.sandbox.command import PRIVATE_PREFIX, Sandbox, bwrap_command  # noqa: E402
 
 PR_SET_PDEATHSIG = 1  # prctl option, <linux/prctl.h>
 
@@ -34,9 +34,9 @@ def parse(argv: list) -> argparse.Namespace:
     kernel_args = argv[argv.index("--") + 1:] if "--" in argv else []
     own_args = argv[: argv.index("--")] if "--" in argv else argv
     parser = argparse.ArgumentParser(
-        prog="python -I helpers/sandbox/launcher.py",
+        prog="python -I helpers/grading/sandbox/launcher.py",
         description="Run an IPython kernel in a bubblewrap sandbox (started by jupyter_client).",
-        epilog="example: python -I helpers/sandbox/launcher.py /tmp/cnn-kernel-x/kernel.json "
+        epilog="example: python -I helpers/grading/sandbox/launcher.py /tmp/cnn-kernel-x/kernel.json "
                "--memory-limit 2147483648 --max-processes 64 --cgroups",
     )
     parser.add_argument("connection_file", help="the kernel's connection file (transport ipc)")
@@ -61,7 +61,7 @@ def private_dir_of(connection_file: str) -> str:
         info = json.load(f)
     if not os.path.basename(folder).startswith(PRIVATE_PREFIX):
         raise SystemExit(f"cnn-sandbox: {connection_file} is not in a private {PRIVATE_PREFIX}* folder; "
-                         "start the kernel through helpers.sandbox.SandboxedExecute")
+                         "start the kernel through helpers.grading.sandbox.SandboxedExecute")
     if info.get("transport") != "ipc" or os.path.dirname(info.get("ip", "")) != folder:
         raise SystemExit(f"cnn-sandbox: {connection_file} must use transport 'ipc' with sockets in {folder} "
                          f"(the sandbox has no network); it has transport {info.get('transport')!r}, "

@@ -1,8 +1,8 @@
 """nbgrader's Execute, with each kernel sandboxed and limited, and a dead kernel costing only its cell.
 
 Put in place of nbgrader.preprocessors.Execute in c.Autograde.autograde_preprocessors. Per notebook:
-- the kernel is the kernelspec cnn-sandbox (helpers/sandbox/kernels): bubblewrap around ipykernel,
-  with a cgroup limiting its memory and processes (helpers.sandbox.launcher);
+- the kernel is the kernelspec cnn-sandbox (helpers/grading/sandbox/kernels): bubblewrap around ipykernel,
+  with a cgroup limiting its memory and processes (helpers.grading.sandbox.launcher);
 - each cell keeps at most `output_text_limit` bytes of text and `output_data_limit` bytes of other
   data, then a note that the output was cut;
 - when the kernel dies in a cell (os._exit, out of memory, a crash) or does not come back from the
@@ -13,7 +13,7 @@ Put in place of nbgrader.preprocessors.Execute in c.Autograde.autograde_preproce
   {"sandboxed": bool, "cgroups": bool, "missing": [what protection is missing],
    "flags": [tampering found: a package beside a course module, a symbolic link in the submission],
    "left_out": [files of the submission the kernel did not get, and why],
-   "events": [kernels lost and restarted]}, and into the log. helpers.verify.VerifyChecks reads
+   "events": [kernels lost and restarted]}, and into the log. helpers.grading.verify.VerifyChecks reads
   "flags": a flagged submission fails its checks and goes to manual review. Kernel deaths are not
   flags: the cell that killed the kernel already carries the error and costs what it is worth.
 Where bubblewrap or cgroups are missing it warns loudly, once per run and in every notebook's
@@ -34,12 +34,12 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
-from helpers import leftovers
-from helpers.sandbox import outputs, workcopy
-from helpers.sandbox.command import PRIVATE_PREFIX
-from helpers.sandbox.protection import probe
+from helpers.grading import leftovers
+from helpers.grading.sandbox import outputs, workcopy
+from helpers.grading.sandbox.command import PRIVATE_PREFIX
+from helpers.grading.sandbox.protection import probe
 
-METADATA_KEY = "cnn_sandbox"  # read by helpers.verify (SANDBOX_KEY)
+METADATA_KEY = "cnn_sandbox"  # read by helpers.grading.verify (SANDBOX_KEY)
 KERNEL_NAME = "cnn-sandbox"
 KERNELS_DIR = str(Path(__file__).resolve().parent / "kernels")
 UNSANDBOXED_KERNEL = "python3"

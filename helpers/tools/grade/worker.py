@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from nbgrader.converters import Autograde
 
-from helpers import leftovers
+from helpers.grading import leftovers
 
 from . import coursedir as cd
 from .gradebook import export_record

@@ -20,7 +20,7 @@ from helpers import cases, expected, figures, mistakes, oracle, reference
 from helpers.checks import checks
 from helpers.course import ASSIGNMENT, COURSE_FILES, NOTEBOOK, ROOT, SOURCE_DIR, UNITS, points, tool_env
 
-LESSON_DIR = Path(__file__).with_name("lesson")
+LESSON_DIR = Path(__file__).resolve().parent.parent / "lesson"
 DATA_FILE = checks.DATA_FILE.name
 
 # The lesson in order: markdown files of helpers/lesson/, and the functions whose cells follow them.

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from helpers.sandbox import cgroups
+from helpers.grading.sandbox import cgroups
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ c = get_config()  # noqa: F821
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "cnn-step-by-step"
 # kernels talk over ipc sockets in a private folder: TCP ports picked by two workers at once can collide
-c.Execute.kernel_manager_class = "helpers.sandbox.execute.PrivateKernelManager"
+c.Execute.kernel_manager_class = "helpers.grading.sandbox.execute.PrivateKernelManager"
 '''
 
 # (grade_id of the solution, its code with markers, test code, points)

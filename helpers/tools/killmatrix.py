@@ -7,7 +7,7 @@ process, without nbgrader, two ways:
   in plain Python on the submission's functions, helpers and all, with no hidden case;
 - as the grader scores it: every case of the check cell, visible and hidden, recorded with the
   instructor's helpers standing in (as the hidden block does) and judged by
-  helpers.expected.judge_case, as helpers.verify.VerifyChecks judges the recorded results.
+  helpers.expected.judge_case, as helpers.grading.verify.VerifyChecks judges the recorded results.
 Only the cells of the mutated function and of the functions calling it can be affected; the
 others are shown as not affected without running them.
 """
@@ -22,11 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helpers import build, cases, expected, mistakes, oracle
+from helpers import cases, expected, mistakes, oracle
+
+from helpers.tools import build
 from helpers.checks import checks
 from helpers.course import CHECKS_MODULE, RELEASE_DIR, UNITS
-from helpers.demo import SHORT  # short column names of the check cells
-from helpers.submissions import reference_sources
+from helpers.tools.demo import SHORT  # short column names of the check cells
+from helpers.tools.submissions import reference_sources
 
 BLOCKED = "could not be checked"  # what a visible check prints when a helper it calls is at fault
 

@@ -28,7 +28,7 @@ homoglyphs, a custom alphabet), pieces shorter than MIN_QUOTE shown out of order
 two interleaved outputs), the shapes and hyper-parameters of the hidden cases told without the
 code (small numbers, common in honest output too), nor one bit per case told through pass or
 fail. Files the kernel writes into its working folder are copied into feedback/ by nbgrader
-before any preprocessor runs: keeping them out is the sandbox's job (helpers/sandbox: the kernel
+before any preprocessor runs: keeping them out is the sandbox's job (helpers/grading/sandbox: the kernel
 works on a throwaway copy of the folder).
 """
 import base64
@@ -48,7 +48,7 @@ from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from nbgrader.utils import is_locked
 
 from helpers.checks import checks
-from helpers.verify import outputs_for
+from helpers.grading.verify import outputs_for
 
 MIN_QUOTE = 20  # hidden lines at least this long (whitespace-normalized) count as quotable
 MAX_TEXT = 200_000  # characters of one output shown at most; longer outputs are replaced

@@ -11,7 +11,7 @@ import signal
 import time
 from dataclasses import dataclass
 
-from helpers import leftovers
+from helpers.grading import leftovers
 
 CONTROLLERS = ("memory", "pids")
 CGROUP_ROOT = "/sys/fs/cgroup"

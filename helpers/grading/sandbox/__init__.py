@@ -1,6 +1,6 @@
 """Grading kernels that student code cannot use against the grades: see docs/threat-model.md.
 
-helpers.sandbox.execute.SandboxedExecute replaces nbgrader's Execute in the autograde preprocessors:
+helpers.grading.sandbox.execute.SandboxedExecute replaces nbgrader's Execute in the autograde preprocessors:
 each notebook runs in a bubblewrap sandbox (kernelspec kernels/cnn-sandbox, started by launcher.py)
 with a cgroup per kernel, bounded outputs, and recovery from a kernel that dies or hangs. What it
 finds goes to resources["cnn_sandbox_flags"]. This file imports nothing: the launcher, started for
