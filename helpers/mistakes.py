@@ -8,6 +8,7 @@ and only that one, fails (and that the visible checks alone catch it).
 """
 import functools
 import inspect
+import linecache
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,9 @@ class Mistake:
     def build(self):
         """The buggy function, calling the instructor's helpers (the oracle's) like the stand-ins do."""
         namespace = {"np": np, **{name: getattr(oracle, name) for name in STAND_INS}}
-        exec(compile(self.source(), f"<mistake {self.slug}>", "exec"), namespace)
+        source, filename = self.source(), f"<mistake {self.slug}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # lines in tracebacks
+        exec(compile(source, filename, "exec"), namespace)
         return namespace[self.function]
 
 

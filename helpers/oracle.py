@@ -1,9 +1,15 @@
 """Independent vectorized versions of the layers, used to compute every expected value.
 
 They share no code with helpers/reference.py (the loop solutions students see after the deadline):
-forward passes use sliding windows and einsum, and the backward passes are numerical
-gradients (central differences) of these forward passes. Arrays are channels-last.
+forward passes use sliding windows, and the backward passes are numerical gradients (central
+differences) of these forward passes. Arrays are channels-last.
+
+What they compute is stored in the checks' data and the notebook, so every sum is taken in an
+order fixed here (math.fsum, or element-wise adds in a fixed loop), never by BLAS, einsum or a
+SIMD reduction, whose order depends on the CPU: the stored bits are the same on every machine.
 """
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -18,7 +24,7 @@ def zero_pad(X, pad):
 
 def conv_single_step(a_slice_prev, W, b):
     """(f, f, n_C_prev) window, (f, f, n_C_prev) filter, (1, 1, 1) bias -> float."""
-    return float(np.tensordot(a_slice_prev, W, axes=3)) + float(np.ravel(b)[0])
+    return math.fsum([*np.ravel(a_slice_prev * W).tolist(), float(np.ravel(b)[0])])
 
 
 def windows(A, f, stride):
@@ -29,18 +35,27 @@ def windows(A, f, stride):
 
 def conv_forward(A_prev, W, b, hparameters):
     """A_prev (m, n_H_prev, n_W_prev, n_C_prev), W (f, f, n_C_prev, n_C), b (1, 1, 1, n_C) -> Z, cache."""
-    f = W.shape[0]
-    padded = zero_pad(A_prev, hparameters["pad"])
-    patches = windows(padded, f, hparameters["stride"])  # (m, n_H, n_W, n_C_prev, f, f)
-    Z = np.einsum("mhwcij,ijcd->mhwd", patches, W) + np.reshape(b, (1, 1, 1, -1))
-    return Z, (A_prev, W, b, hparameters)
+    f, _, n_C_prev, n_C = W.shape
+    patches = windows(zero_pad(A_prev, hparameters["pad"]), f, hparameters["stride"])  # (m, n_H, n_W, n_C_prev, f, f)
+    Z = np.zeros(patches.shape[:3] + (n_C,))
+    for i in range(f):  # one product per window entry and channel, added in this fixed order
+        for j in range(f):
+            for c in range(n_C_prev):
+                Z += patches[:, :, :, c, i, j, None] * W[i, j, c]
+    return Z + np.reshape(b, (1, 1, 1, -1)), (A_prev, W, b, hparameters)
 
 
 def pool_forward(A_prev, hparameters, mode="max"):
     """A_prev (m, n_H_prev, n_W_prev, n_C) -> A (m, n_H, n_W, n_C), cache."""
-    patches = windows(A_prev, hparameters["f"], hparameters["stride"])
-    reduce = {"max": np.max, "average": np.mean}[mode]
-    return reduce(patches, axis=(4, 5)), (A_prev, hparameters)
+    f = hparameters["f"]
+    patches = windows(A_prev, f, hparameters["stride"])  # (m, n_H, n_W, n_C, f, f)
+    if mode == "max":
+        return patches.max(axis=(4, 5)), (A_prev, hparameters)
+    total = np.zeros(patches.shape[:4])
+    for i in range(f):  # fixed order
+        for j in range(f):
+            total += patches[..., i, j]
+    return total / (f * f), (A_prev, hparameters)
 
 
 def create_mask_from_window(x):
@@ -69,7 +84,7 @@ def numerical_gradient(forward, x, upstream, h):
         flat_x[k] = saved - h
         down = forward()
         flat_x[k] = saved
-        flat_grad[k] = np.sum((up - down) * upstream) / (2 * h)
+        flat_grad[k] = math.fsum(np.ravel((up - down) * upstream).tolist()) / (2 * h)
     return grad
 
 

@@ -18,7 +18,8 @@ import nbformat
 
 from helpers import cases, expected, figures, mistakes, oracle, reference
 from helpers.checks import checks
-from helpers.course import ASSIGNMENT, COURSE_FILES, NOTEBOOK, ROOT, SOURCE_DIR, UNITS, points, tool_env
+from helpers.course import (ASSIGNMENT, CHECKS_MODULE, COURSE_FILES, NOTEBOOK, ROOT, SOURCE_DIR, UNITS, points,
+                            tool_env)
 
 LESSON_DIR = Path(__file__).resolve().parent.parent / "lesson"
 DATA_FILE = checks.DATA_FILE.name
@@ -29,8 +30,13 @@ OUTLINE = [
     ("padding", "zero_pad"), ("single_step", "conv_single_step"), ("conv_forward", "conv_forward"),
     ("pooling", "pool_forward"), ("backprop", None), ("conv_backward", "conv_backward"),
     ("mask", "create_mask_from_window"), ("distribute", "distribute_value"),
-    ("pool_backward", "pool_backward"), ("closing", None),
+    ("pool_backward", "pool_backward"), ("gradient_check", "gradient_check"), ("closing", None),
 ]
+# What release/<assignment>/ holds beside the notebook (nbgrader copies source/<assignment>/ over):
+# the imports cell and section 1 name these, and a test compares them with the release.
+SHIPPED = (f"{CHECKS_MODULE}.py", DATA_FILE, "images/")
+# Cells that run code the lesson ships (helpers/lesson/<name>.py), locked and not graded: {lesson: grade ids}.
+ACTIVITIES = {"gradient_check": ("grad_check_conv", "grad_check_pool")}
 # Helpers replaced by the instructor's version while a function's hidden cases run.
 STAND_INS = {
     "conv_forward": ("zero_pad", "conv_single_step"),
@@ -39,17 +45,49 @@ STAND_INS = {
 }
 
 
+def shipped_in_words():
+    """The files shipped beside the notebook, as the lesson lists them: `a`, `b` and the folder `c/`."""
+    named = [f"the folder `{name}`" if name.endswith("/") else f"`{name}`" for name in SHIPPED]
+    return ", ".join(named[:-1]) + " and " + named[-1]
+
+
 def markdown(name):
-    return nbformat.v4.new_markdown_cell((LESSON_DIR / f"{name}.md").read_text(encoding="utf-8").strip())
+    text = (LESSON_DIR / f"{name}.md").read_text(encoding="utf-8").strip()
+    return nbformat.v4.new_markdown_cell(text.replace("{{SHIPPED}}", shipped_in_words()))
+
+
+def locked_cell(source, grade_id):
+    """A locked, ungraded code cell: nbgrader keeps its source as released, it earns no points."""
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": False, "solution": False, "locked": True, "grade_id": grade_id,
+                                 "schema_version": 3}
+    return cell
 
 
 def imports_cell():
+    """numpy and the checks; opened without the files beside it, an error that names them."""
     names = sorted(name for name in dir(checks) if name.startswith("check_"))
-    source = "import numpy as np\n\nfrom cnn_checks import (\n" + "".join(f"    {n},\n" for n in names) + ")"
-    cell = nbformat.v4.new_code_cell(source)
-    cell.metadata["nbgrader"] = {"grade": False, "solution": False, "locked": True, "grade_id": "imports",
-                                 "schema_version": 3}
-    return cell
+    listed = ", ".join(SHIPPED)
+    source = (
+        "import numpy as np\n\n"
+        f"# This notebook needs, in its own folder: {listed}\n"
+        f"SHIPPED_WITH_THE_NOTEBOOK = {SHIPPED!r}\n"
+        "try:\n"
+        f"    from {CHECKS_MODULE} import (\n" + "".join(f"        {n},\n" for n in names) + "    )\n"
+        "except ModuleNotFoundError as error:\n"
+        f"    if error.name != {CHECKS_MODULE!r}:\n"
+        "        raise\n"
+        "    raise ModuleNotFoundError(\n"
+        f'        "{CHECKS_MODULE}.py is not in the folder this notebook runs in. Keep the files handed out "\n'
+        '        "with the notebook beside it, in the same folder: " + ", ".join(SHIPPED_WITH_THE_NOTEBOOK)\n'
+        '        + ". (Opened in Colab or another online service, upload these files too.)") from None'
+    )
+    return locked_cell(source, "imports")
+
+
+def activity_cell(grade_id):
+    """One cell of code the lesson ships (helpers/lesson/<grade_id>.py), run by the student, not graded."""
+    return locked_cell((LESSON_DIR / f"{grade_id}.py").read_text(encoding="utf-8").strip(), grade_id)
 
 
 def solution_cell(function):
@@ -69,8 +107,10 @@ def hidden_block(unit):
     keys = ("id", "function", "seed", "arrays", "hparameters", "mode", "pad", "dz", "shape", "dtype", "distinct")
     specs = [{key: spec[key] for key in keys if key in spec} for spec in cases.hidden(unit.grade_id)]
     helpers = STAND_INS.get(unit.function, ())
-    lines = ["### BEGIN HIDDEN TESTS", "from cnn_checks import run_hidden", ""]
-    lines += [_stand_in_source(helper) for helper in helpers]
+    stand_in_sources = [_stand_in_source(helper) for helper in helpers]
+    imports = ["import math"] if any("math." in source for source in stand_in_sources) else []
+    lines = ["### BEGIN HIDDEN TESTS", *imports, "from cnn_checks import run_hidden", ""]
+    lines += stand_in_sources
     stand_ins = "{" + ", ".join(f'"{h}": _reference_{h}' for h in helpers) + "}"
     lines += [f'run_hidden("{unit.grade_id}", "{unit.function}", {unit.function}, [']
     lines += [f"    {spec!r}," for spec in specs]
@@ -112,6 +152,8 @@ def build_notebook():
         cells.append(markdown(lesson))
         if function == "imports":
             cells.append(imports_cell())
+        elif function in ACTIVITIES:
+            cells += [activity_cell(grade_id) for grade_id in ACTIVITIES[function]]
         elif function:
             cells.append(solution_cell(function))
             for unit in (unit for unit in UNITS if unit.function == function):

@@ -385,6 +385,16 @@ def _changed(args, originals, names):
     return changed
 
 
+def _own_line(fn, error):
+    """"line N: code" of the last line of fn's own code that the error passed through ("" if none).
+
+    The error may come from inside numpy or a helper; the line to fix is in the function checked.
+    """
+    own_file = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == own_file]
+    return f"line {frames[-1].lineno}: {frames[-1].line}" if frames else ""
+
+
 def call(function, fn, args):
     """Run fn(*args) and return a record: what it returned or raised, and which inputs it changed."""
     originals = _copy(args)
@@ -393,9 +403,7 @@ def call(function, fn, args):
         with stderr_as_stdout():
             returned = fn(*args)
     except Exception as error:  # the student's error is the result being checked
-        frames = traceback.extract_tb(error.__traceback__)
-        where = f"line {frames[-1].lineno}: {frames[-1].line}" if frames else ""
-        return {"raised": {"type": type(error).__name__, "message": str(error)[:500], "where": where}}
+        return {"raised": {"type": type(error).__name__, "message": str(error)[:500], "where": _own_line(fn, error)}}
     return {"returned": encode(returned), "args_changed": _changed(args, originals, names)}
 
 
