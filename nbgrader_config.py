@@ -38,6 +38,9 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+# Late submissions (submitted after the due date, set with `nbgrader db assignment add cnn --duedate=...`)
+# score 0: nbgrader's "zero" method makes the late penalty equal to the score. The default, "none", ignores lateness.
+c.LateSubmissionPlugin.penalty_method = "zero"
 
 # What students get back: hidden tests' code, inputs and expected values never reach them.
 c.GenerateFeedback.preprocessors = [

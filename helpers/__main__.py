@@ -12,12 +12,15 @@ COMMANDS = {
     "report": ("helpers.tools.report:main", "write the class report (HTML with plots, and CSV)"),
     "screenshots": ("helpers.tools.screenshots:main", "retake the README's screenshots (docs/images/) in Chromium"),
     "killmatrix": ("helpers.tools.killmatrix:main", "print which check cell catches which mutant"),
+    "server-setup": ("helpers.tools.server_setup:main",
+                     "set up a shared server (as root): exchange, private homes and course, late policy"),
 }
 
 
 def usage() -> str:
     lines = ["usage: python -m helpers COMMAND [options]", "", "commands:"]
-    lines += [f"  {name:<11} {description}" for name, (_, description) in COMMANDS.items()]
+    width = max(map(len, COMMANDS))
+    lines += [f"  {name:<{width}} {description}" for name, (_, description) in COMMANDS.items()]
     lines += ["", "`python -m helpers COMMAND --help` describes a command's options."]
     return "\n".join(lines)
 
