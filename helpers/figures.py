@@ -285,7 +285,7 @@ def draw_pool_backward():
     i, j = np.argwhere(mask)[0]
     _outline(ax, i, j, 1, 1, VERMILLION)
     panel(1, top, [[_tint(VERMILLION, 0.45) if m else "white" for m in row] for row in mask],
-          [["1" if m else "0" for m in row] for row in mask], "mask\n(x == max(x))", fontsize=18)
+          [[str(bool(m)) for m in row] for row in mask], "mask\n(True at the max)", fontsize=13, bold=mask)
     panel(2, top, [[_tint(VERMILLION, 0.45) if m else "white" for m in row] for row in mask],
           [[_number(v) for v in row] for row in routed], "dA_prev slice\nmask × dz", fontsize=18)
     middle = top + cell

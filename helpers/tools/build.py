@@ -67,20 +67,25 @@ def locked_cell(source, grade_id):
 def imports_cell():
     """numpy and the checks; opened without the files beside it, an error that names them."""
     names = sorted(name for name in dir(checks) if name.startswith("check_"))
-    listed = ", ".join(SHIPPED)
     source = (
-        "import numpy as np\n\n"
-        f"# This notebook needs, in its own folder: {listed}\n"
+        "import os\n\nimport numpy as np\n\n"
+        "# Handed out with this notebook, and needed in its own folder:\n"
         f"SHIPPED_WITH_THE_NOTEBOOK = {SHIPPED!r}\n"
         "try:\n"
         f"    from {CHECKS_MODULE} import (\n" + "".join(f"        {n},\n" for n in names) + "    )\n"
+        "    import cnn_checks\n"
         "except ModuleNotFoundError as error:\n"
         f"    if error.name != {CHECKS_MODULE!r}:\n"
         "        raise\n"
         "    raise ModuleNotFoundError(\n"
         f'        "{CHECKS_MODULE}.py is not in the folder this notebook runs in. Keep the files handed out "\n'
         '        "with the notebook beside it, in the same folder: " + ", ".join(SHIPPED_WITH_THE_NOTEBOOK)\n'
-        '        + ". (Opened in Colab or another online service, upload these files too.)") from None'
+        '        + ". (Opened in Colab or another online service, upload these files too.)") from None\n'
+        "missing = [name for name in SHIPPED_WITH_THE_NOTEBOOK\n"
+        f"           if not os.path.exists(os.path.join(os.path.dirname({CHECKS_MODULE}.__file__), name))]\n"
+        "if missing:\n"
+        '    print("Missing beside the notebook: " + ", ".join(missing) + ". Copy them from the folder "\n'
+        '          "you were given: the checks need their data, and the lesson shows its figures from images/.")'
     )
     return locked_cell(source, "imports")
 
@@ -135,6 +140,27 @@ def check_cell(unit):
     return cell
 
 
+# What the names in a check's printout stand for (the check defines them, the notebook does not).
+SHOWN_NAMES = {
+    "zero_pad": "Here `x` is the seeded batch the check passes to your function, and `x_pad` is what "
+                "`zero_pad(x, {pad})` returns.",
+    "conv_single_step": "Here `Z` is what `conv_single_step(a_slice_prev, W, b)` returns on the seeded window, "
+                        "filter and bias.",
+    "conv_forward": "Here `Z` and `cache_conv` are the pair that `conv_forward(A_prev, W, b, hparameters)` returns "
+                    "on the seeded inputs, so `cache_conv[0]` is the `A_prev` it keeps.",
+    "pool_forward": "Here `A` is the first thing `pool_forward(A_prev, hparameters, mode)` returns on the seeded "
+                    "input.",
+    "conv_backward": "Here `dZ` and the cache come from the seeded `conv_forward` example above, and `dA_mean`, "
+                     "`dW_mean` and `db_mean` are the means (`np.mean`) of the three arrays that "
+                     "`conv_backward(dZ, cache)` returns.",
+    "create_mask_from_window": "Here `x` is the seeded window, and `mask` is what `create_mask_from_window(x)` "
+                               "returns.",
+    "distribute_value": "The arguments are the lesson's example: `dz = 2` and `shape = (2, 2)`.",
+    "pool_backward": "Here `A_prev` and `dA` are seeded, the cache is `(A_prev, hparameters)`, `mean of dA` is "
+                     "`np.mean(dA)`, and `dA_prev` is what `pool_backward(dA, cache, mode)` returns.",
+}
+
+
 def expected_output_cell(unit):
     shown = [spec for spec in cases.visible(unit.grade_id) if spec.get("show")]
     blocks = []
@@ -142,7 +168,8 @@ def expected_output_cell(unit):
         args = cases.args_of(spec)
         blocks.append(f"```\n{checks.show(unit.function, expected.expected(spec, args), args)}\n```")
     heading = "**Expected output** of the seeded example" + ("s" if len(shown) > 1 else "") + ":"
-    return nbformat.v4.new_markdown_cell(heading + "\n\n" + "\n\n".join(blocks))
+    where = SHOWN_NAMES[unit.function].format(pad=cases.args_of(shown[0])[1] if unit.function == "zero_pad" else "")
+    return nbformat.v4.new_markdown_cell(heading + "\n\n" + "\n\n".join(blocks) + "\n\n" + where)
 
 
 def build_notebook():
