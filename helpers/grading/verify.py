@@ -4,8 +4,9 @@ While a submission runs, its check cells only record what the student's function
 (display outputs of type cnn_checks.MIME). VerifyChecks, placed after Execute in
 `Autograde.autograde_preprocessors`, makes every case's inputs again from its spec, computes the
 expected result with the independent oracle, judges each record, and rewrites the cell's outputs:
-the student's own output (stderr shown as stdout), then the verdicts, then, if anything failed,
-one `error` output, so that nbgrader's determine_grade scores the cell 0 or full. Whatever the
+the student's own output as plain stdout text (streams, results, displays and errors alike), then
+the verdicts, then, if anything failed, one `error` output, so that nbgrader's determine_grade
+scores the cell 0 or full on the verdict alone. Whatever the
 kernel did to numpy, the checks or its own outputs, only a right result for every case, recorded
 once, passes. The structured result goes into `cell.metadata["cnn_checks"]` for the feedback
 and the class report. FlagForReview, after SaveAutoGrades, marks flagged cells for manual review.
@@ -50,16 +51,31 @@ def split_outputs(cell):
                 flags.append(f"the result of case {case} was recorded more than once")
             else:
                 records[case] = record
-        elif output.output_type == "error":
-            errors.append(f"{output.ename}: {output.evalue}")
-        elif output.output_type == "stream":
-            own.append(new_output("stream", name="stdout", text=output.text))
         else:
-            own.append(output)
+            if output.output_type == "error":
+                errors.append(f"{output.ename}: {output.evalue}")
+            own.append(new_output("stream", name="stdout", text=as_text(output)))
     unknown = set(records) - set(case_ids(grade_id))
     if unknown:
         flags.append(f"results recorded for cases this check does not have: {sorted(unknown)}")
     return records, flags, own, errors
+
+
+def as_text(output):
+    """What an output of the student's code showed, as plain text for a stdout stream.
+
+    Only the verdict may decide the cell's score: nbgrader scores a cell by its first error, stderr
+    or execute_result, so none of the student's outputs may stay one of those.
+    """
+    if output.output_type == "stream":
+        text = output.text
+    elif output.output_type == "error":
+        text = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
+    else:
+        data = output.get("data", {})
+        text = data.get("text/plain") or f"[{output.output_type} of type {', '.join(sorted(data)) or 'none'}]"
+    text = "".join(text) if isinstance(text, list) else str(text)
+    return text if text.endswith("\n") else text + "\n"
 
 
 def judge_cell(cell):
