@@ -1,0 +1,254 @@
+"""A shared course server: nbgrader's exchange round trip between real Unix users, set up by server-setup.
+
+Root creates an instructor and two students (removed at the end), copies the course into the
+instructor's home and runs `python -m helpers server-setup`. Then each command runs as its user
+(setpriv), with an environment all of them can run (a venv from /usr/bin/python3 in a world-readable
+temporary folder; the project's venv is under /root): release_assignment, fetch_assignment (both),
+edit (one right, one with a known mistake), submit (the second after the due date), collect,
+autograde (one run, sandboxed, as the instructor), generate_feedback, release_feedback, fetch_feedback.
+"""
+import datetime
+import json
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+import support
+from helpers import mistakes
+from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT, UNITS, points
+from helpers.grading.sandbox.protection import probe
+from helpers.tools import server_setup
+from helpers.tools.build import copy_course
+from helpers.tools.submissions import reference_sources, with_solutions
+from test_feedback_hidden import hidden_lines, page_text, quoted
+
+TAG = secrets.token_hex(3)
+INSTRUCTOR, ON_TIME, LATE = f"cnnx{TAG}t", f"cnnx{TAG}a", f"cnnx{TAG}b"
+STUDENTS = (ON_TIME, LATE)
+MISTAKE = mistakes.MISTAKES_BY_SLUG["conv_stride_ignored"]  # the late student's bug: conv_forward loses its points
+FULL = {unit.grade_id: points(unit) for unit in UNITS if unit.graded}
+PROBE = """import json, os, sys
+seen = {}
+for path in json.loads(sys.argv[1]):
+    try:
+        os.listdir(path) if os.path.isdir(path) else open(path, "rb").read(1)
+        seen[path] = "readable"
+    except OSError as error:
+        seen[path] = type(error).__name__
+print(json.dumps(seen))"""
+
+
+def home(name: str) -> Path:
+    return Path(pwd.getpwnam(name).pw_dir)
+
+
+def uv_command():
+    """How to run uv here (the uv on PATH, or python3's module), or None."""
+    for command in (["uv"], [sys.executable, "-m", "uv"], ["python3", "-m", "uv"]):
+        if shutil.which(command[0]) and subprocess.run([*command, "--version"], capture_output=True).returncode == 0:
+            return command
+    return None
+
+
+def shared_env(path: Path) -> Path:
+    """A venv with the course's requirements that every user can run (uv: a few seconds; pip: about 40)."""
+    uv = uv_command()
+    if uv:
+        subprocess.run([*uv, "venv", "-q", "-p", "/usr/bin/python3", str(path)], check=True)
+        subprocess.run([*uv, "pip", "install", "-q", "--compile-bytecode", "-p", str(path),
+                        "-r", str(ROOT / "requirements.txt")], check=True)
+    else:
+        subprocess.run(["/usr/bin/python3", "-m", "venv", str(path)], check=True)
+        subprocess.run([str(path / "bin" / "python"), "-m", "pip", "install", "-q", "-r",
+                        str(ROOT / "requirements.txt")], check=True)
+    return path
+
+
+class Server:
+    """Runs commands as the server's users, with the shared environment."""
+
+    def __init__(self, base: Path):
+        self.base, self.env, self.exchange = base, base / "env", base / "exchange"
+        self.course = home(INSTRUCTOR) / "cnn-course"
+
+    def run(self, name: str, *command, cwd=None, stdin=None, check=True):
+        env = {"HOME": str(home(name)), "USER": name, "LOGNAME": name, "LANG": "C.UTF-8",
+               "PATH": f"{self.env / 'bin'}:/usr/bin:/bin"}
+        result = subprocess.run(["setpriv", f"--reuid={name}", f"--regid={pwd.getpwnam(name).pw_gid}",
+                                 "--init-groups", "--", *command], cwd=cwd or home(name), env=env, input=stdin,
+                                capture_output=True, text=True, timeout=900)
+        if check and result.returncode != 0:
+            raise AssertionError(f"{name}: {' '.join(command)} failed ({result.returncode}):\n{result.stderr[-4000:]}")
+        return result
+
+    def nbgrader(self, name: str, *args):
+        return self.run(name, "nbgrader", *args, "--log-level=WARN",
+                        cwd=self.course if name == INSTRUCTOR else None)
+
+    def readable(self, name: str, paths) -> dict:
+        """{path: "readable" or the error} for each path as the user tries to list (a folder) or read (a file) it."""
+        return json.loads(self.run(name, "python", "-c", PROBE, json.dumps([str(p) for p in paths])).stdout)
+
+    def setup(self):
+        return subprocess.run(
+            [sys.executable, "-m", "helpers", "server-setup", "--instructor", INSTRUCTOR, "--student", ON_TIME,
+             "--student", LATE, "--course", str(self.course), "--exchange", str(self.exchange),
+             "--config", str(self.env / "etc" / "jupyter" / "nbgrader_config.py")],
+            cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+    def private_paths(self, student: str, other: str) -> list[Path]:
+        """What the student must not reach: the other's home and files, the instructor's course, the exchange's lists."""
+        theirs = home(other)
+        course = self.course
+        return [self.exchange / "cnn-step-by-step" / "inbound", self.exchange / "cnn-step-by-step" / "feedback",
+                theirs, theirs / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
+                theirs / ".local" / "share" / "jupyter" / "nbgrader_cache",
+                *sorted((theirs / ASSIGNMENT / "feedback").rglob("*.html")),
+                course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", course / "gradebook.db", course / "autograded",
+                course / "autograded" / other / ASSIGNMENT / f"{NOTEBOOK}.ipynb", course / "submitted",
+                course / "feedback"]
+
+
+def edited(notebook, student: str):
+    """The student's work: every function right, or the late student's with the known mistake in conv_forward."""
+    sources = reference_sources()
+    if student == LATE:
+        sources[MISTAKE.function] = MISTAKE.source()
+    return with_solutions(notebook, sources)
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The whole round trip on a fresh server; users and files removed at the end."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root: it creates Unix users and runs commands as them")
+    base = Path(tempfile.mkdtemp(prefix="cnn-server-"))
+    base.chmod(0o755)
+    made = []
+    try:
+        shared_env(base / "env")
+        for name in (INSTRUCTOR, *STUDENTS):
+            subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", name], check=True)
+            made.append(name)
+        s = Server(base)
+        copy_course(s.course)
+        s.before = s.readable(LATE, s.private_paths(LATE, ON_TIME))
+        s.setups = [s.setup(), s.setup()]
+        assert s.setups[0].returncode == 0, s.setups[0].stderr
+
+        s.nbgrader(INSTRUCTOR, "release_assignment", ASSIGNMENT)
+        for student in STUDENTS:
+            s.nbgrader(student, "fetch_assignment", ASSIGNMENT)
+            fetched = home(student) / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+            text = nbformat.writes(edited(nbformat.read(str(fetched), as_version=4), student))
+            s.run(student, "tee", str(fetched), stdin=text)
+        s.nbgrader(ON_TIME, "submit", ASSIGNMENT)
+        due = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        s.nbgrader(INSTRUCTOR, "db", "assignment", "add", ASSIGNMENT, f"--duedate={due}")
+        s.nbgrader(LATE, "submit", ASSIGNMENT)
+
+        for command in ("collect", "autograde", "generate_feedback", "release_feedback"):
+            s.nbgrader(INSTRUCTOR, command, ASSIGNMENT)
+        for student in STUDENTS:
+            s.nbgrader(student, "fetch_feedback", ASSIGNMENT)
+        s.after = {student: s.readable(student, s.private_paths(student, other))
+                   for student, other in ((ON_TIME, LATE), (LATE, ON_TIME))}
+        yield s
+    finally:
+        for name in made:
+            subprocess.run(["userdel", "--remove", name], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_setup_is_idempotent(server):
+    """Does server-setup say what it changed the first time, and change nothing the second?"""
+    first, second = (run.stdout for run in server.setups)
+    assert "mode 0755 -> 0700" in first and "owner root -> " + INSTRUCTOR in first, first
+    *items, policy = second.splitlines()
+    assert len(items) == 12 and all("already" in line for line in items), second
+    assert "penalty method 'zero'" in policy
+
+
+def test_exchange_has_nbgrader_modes(server):
+    """Are the exchange's folders as nbgrader makes them, owned by root (the root) and the instructor (the rest)?"""
+    course = server.exchange / "cnn-step-by-step"
+    expected = {server.exchange: (0o1777, "root"), course: (0o755, INSTRUCTOR), course / "outbound": (0o755, INSTRUCTOR),
+                course / "inbound": (0o2733, INSTRUCTOR), course / "feedback": (0o711, INSTRUCTOR)}
+    for path, (mode, owner) in expected.items():
+        info = path.stat()
+        assert (info.st_mode & 0o7777, pwd.getpwuid(info.st_uid).pw_name) == (mode, owner), path
+
+
+def test_both_grades_are_right(server):
+    """Does the right student get every point, and the one with the known mistake lose conv_forward's only?"""
+    assert support.scores(server.course, ON_TIME) == {grade_id: (full, False) for grade_id, full in FULL.items()}
+    wrong = {**FULL, "conv_forward_check": 0}
+    assert support.scores(server.course, LATE) == {grade_id: (score, False) for grade_id, score in wrong.items()}
+
+
+def test_autograde_ran_in_the_sandbox(server):
+    """Did the non-root instructor's autograde use the course's sandbox?"""
+    for student in STUDENTS:
+        path = server.course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+        sandbox = nbformat.read(str(path), as_version=4).metadata["cnn_sandbox"]
+        assert sandbox["sandboxed"] == probe().sandboxed and not sandbox["flags"], sandbox
+
+
+def test_late_submission_scores_zero(server):
+    """Is the submission after the due date late, with the penalty of nbgrader's "zero" method, and the other not?"""
+    with Gradebook(f"sqlite:///{server.course / 'gradebook.db'}") as gradebook:
+        on_time = gradebook.find_submission(ASSIGNMENT, ON_TIME)
+        late = gradebook.find_submission(ASSIGNMENT, LATE)
+        assert on_time.total_seconds_late == 0 and on_time.late_submission_penalty == 0
+        assert late.total_seconds_late > 0
+        assert late.score == sum(FULL.values()) - FULL["conv_forward_check"]
+        assert late.late_submission_penalty == late.score
+
+
+def test_setup_closed_what_useradd_left_open(server):
+    """Before server-setup, could a student read the other's home and the instructor's solutions (so the test sees)?"""
+    assert server.before[str(home(ON_TIME))] == "readable"
+    assert server.before[str(server.course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")] == "readable"
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_a_student_reaches_nothing_private(server, student):
+    """Can the student neither list the exchange's inbox or feedback, nor read the other's home, nor the course?"""
+    seen = server.after[student]
+    assert len(seen) == 12 and any(path.endswith(".html") for path in seen)  # the other's fetched feedback too
+    assert {path: result for path, result in seen.items() if result != "PermissionError"} == {}
+
+
+def test_a_known_submission_path_is_readable(server):
+    """The threat model's caveat: nbgrader submits with open modes, so a path someone knows can be read."""
+    inbound = server.exchange / "cnn-step-by-step" / "inbound"
+    folder = next(path for path in inbound.iterdir() if path.name.startswith(ON_TIME + "+"))
+    assert folder.stat().st_mode & 0o777 == 0o777
+    assert server.readable(LATE, [folder / f"{NOTEBOOK}.ipynb"]) == {str(folder / f"{NOTEBOOK}.ipynb"): "readable"}
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_fetched_feedback_holds_no_hidden_test(server, student):
+    """Does the feedback each student fetched show the verdicts but no hidden test's code or inputs?"""
+    pages = sorted((home(student) / ASSIGNMENT / "feedback").rglob(f"{NOTEBOOK}.html"))
+    assert len(pages) == 1
+    text = page_text(pages[0])
+    assert hidden_lines(server.course) and "BEGIN HIDDEN TESTS" not in text and "run_hidden" not in text
+    assert quoted(server.course, text) == []
+    assert (MISTAKE.message in text) == (student == LATE)
+
+
+def test_setup_refuses_without_root(monkeypatch, capsys):
+    """Does server-setup refuse with a clear message, and exit 2, when not run as root?"""
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert server_setup.main(["--instructor", "nobody", "--student", "nobody", "--course", str(ROOT)]) == 2
+    assert "server-setup must run as root" in capsys.readouterr().err
