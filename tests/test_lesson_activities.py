@@ -20,6 +20,7 @@ from helpers.tools import build
 RELEASE = nbformat.read(str(RELEASE_DIR / f"{NOTEBOOK}.ipynb"), as_version=4)
 CELLS = {cell.metadata["nbgrader"]["grade_id"]: cell for cell in RELEASE.cells if "nbgrader" in cell.metadata}
 GRADIENT_CELLS = ("grad_check_conv", "grad_check_pool")
+ACTIVITY_CELLS = tuple(grade_id for cells in build.ACTIVITIES.values() for grade_id in cells)
 FORWARD = ("conv_forward", "pool_forward")
 
 
@@ -61,9 +62,9 @@ def test_imports_cell_lists_a_missing_data_file(tmp_path):
     assert "Missing beside the notebook: cnn_check_data.json, images/" in result.stdout
 
 
-@pytest.mark.parametrize("grade_id", GRADIENT_CELLS)
-def test_gradient_cells_are_locked_and_earn_nothing(grade_id):
-    """Is each gradient-check cell locked, ungraded, without points and outside the points table?"""
+@pytest.mark.parametrize("grade_id", ACTIVITY_CELLS)
+def test_activity_cells_are_locked_and_earn_nothing(grade_id):
+    """Is each new activity cell (gradient checks, photo, shapes) locked, ungraded, without points and outside the points table?"""
     meta = CELLS[grade_id].metadata["nbgrader"]
     assert meta["locked"] and not meta["grade"] and not meta["solution"] and "points" not in meta
     assert grade_id not in UNITS_BY_ID and not grade_id.endswith("_check")
@@ -142,18 +143,60 @@ def test_the_gradient_check_catches_pool_backward_helper_mistakes(mistake):
     assert largest_errors(namespace)["pool_backward"] > 1e-2, printed
 
 
-def test_the_gradient_check_is_cheap_under_autograde():
-    """Under NBGRADER_EXECUTION, do the gradient-check cells skip their work (0.3 s at most in all)?"""
+def test_new_cells_are_cheap_under_autograde():
+    """Under NBGRADER_EXECUTION, do all the new cells skip their work (0.3 s at most in all)?"""
+    functions = {**solution_functions(), "pool_forward": reference.pool_forward}
     start = time.perf_counter()
-    namespace, printed = run_cells(solution_functions(), grading=True)
+    namespace, printed = run_cells(functions, grading=True, cells=ACTIVITY_CELLS)
     assert time.perf_counter() - start < 0.3
-    assert printed.count("Skipped while the notebook is graded") == len(GRADIENT_CELLS)
-    assert "conv_gradient_errors" not in namespace
+    assert printed.count("Skipped while the notebook is graded") == len(ACTIVITY_CELLS)
+    assert "conv_gradient_errors" not in namespace and "P" not in namespace and "Z" not in namespace
 
 
 def test_no_numerical_gradient_function_is_released():
-    """Do the gradient-check cells define no function a student could call as a gradient routine?"""
-    for grade_id in GRADIENT_CELLS:
+    """Do the new cells define no function a student could call as a gradient (or any other) routine?"""
+    for grade_id in ACTIVITY_CELLS:
         tree = ast.parse(CELLS[grade_id].source)
         assert not [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.Lambda))], grade_id
-    assert set(GRADIENT_CELLS) == set(build.ACTIVITIES["gradient_check"])
+
+
+def test_the_photo_cell_draws_the_feature_maps(monkeypatch):
+    """Run in the release folder, does the photo cell plot the input and three captioned 32 x 32 feature maps?"""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+    monkeypatch.chdir(RELEASE_DIR)
+    namespace, printed = run_cells(solution_functions(), cells=("photo_feature_maps",))
+    assert namespace["P"].shape == (1, 32, 32, 3) and "-> pool_forward (1, 32, 32, 3)" in printed
+    (figure,) = shown
+    titles = [ax.get_title() for ax in figure.axes]
+    assert titles == ["the input, 64 × 64", "vertical edges, 32 × 32", "horizontal edges, 32 × 32", "blur, 32 × 32"]
+    assert [image.get_array().shape for ax in figure.axes[1:] for image in ax.get_images()] == [(32, 32)] * 3
+    assert any("max pooling" in text.get_text() for text in figure.texts)  # the visible caption
+    plt.close(figure)
+
+
+def test_the_photo_cell_without_matplotlib(monkeypatch):
+    """Without matplotlib, does the photo cell print the shapes and a summary per channel instead?"""
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    monkeypatch.chdir(RELEASE_DIR)
+    _, printed = run_cells(solution_functions(), cells=("photo_feature_maps",))
+    assert "photo (1, 64, 64, 1) -> conv_forward (1, 64, 64, 3) -> ReLU -> pool_forward (1, 32, 32, 3)" in printed
+    assert printed.count("zeros after the ReLU") == 3 and "matplotlib is not installed" in printed
+
+
+def test_the_photo_is_small_input_data():
+    """Is the shipped photo a 64 x 64 uint8 greyscale array of a few kB?"""
+    path = RELEASE_DIR / build.PHOTO
+    assert path.stat().st_size < 6000
+    photo = np.load(path)
+    assert photo.shape == (64, 64) and photo.dtype == np.uint8 and photo.std() > 20
+
+
+def test_shapes_cell_prints_the_output_shape_and_parameter_count():
+    """Does the shapes cell give (1, 32, 32, 10) and 760 parameters with the solution?"""
+    _, printed = run_cells(solution_functions(), cells=("shapes_parameters",))
+    assert "Z has shape (1, 32, 32, 10)" in printed and "750 weights + 10 biases = 760" in printed

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 from helpers import cases, expected, figures, mistakes, oracle, reference
 from helpers.checks import checks
@@ -28,15 +29,18 @@ DATA_FILE = checks.DATA_FILE.name
 OUTLINE = [
     ("title", None), ("packages", "imports"), ("notation", None), ("outline", None),
     ("padding", "zero_pad"), ("single_step", "conv_single_step"), ("conv_forward", "conv_forward"),
-    ("pooling", "pool_forward"), ("backprop", None), ("conv_backward", "conv_backward"),
+    ("shapes", "shapes"), ("pooling", "pool_forward"), ("photo", "photo"), ("backprop", None),
+    ("conv_backward", "conv_backward"),
     ("mask", "create_mask_from_window"), ("distribute", "distribute_value"),
     ("pool_backward", "pool_backward"), ("gradient_check", "gradient_check"), ("closing", None),
 ]
 # What release/<assignment>/ holds beside the notebook (nbgrader copies source/<assignment>/ over):
 # the imports cell and section 1 name these, and a test compares them with the release.
-SHIPPED = (f"{CHECKS_MODULE}.py", DATA_FILE, "images/")
+SHIPPED = (f"{CHECKS_MODULE}.py", DATA_FILE, "images/", "data/")
+PHOTO = Path("data") / "photo.npy"  # input data of section 4.1, made by write_photo
 # Cells that run code the lesson ships (helpers/lesson/<name>.py), locked and not graded: {lesson: grade ids}.
-ACTIVITIES = {"gradient_check": ("grad_check_conv", "grad_check_pool")}
+ACTIVITIES = {"shapes": ("shapes_parameters",), "photo": ("photo_feature_maps",),
+              "gradient_check": ("grad_check_conv", "grad_check_pool")}
 # Helpers replaced by the instructor's version while a function's hidden cases run.
 STAND_INS = {
     "conv_forward": ("zero_pad", "conv_single_step"),
@@ -209,9 +213,22 @@ def build_check_data():
     return data
 
 
+def write_photo(path):
+    """A 64 x 64 greyscale crop of matplotlib's sample photograph (public domain), as uint8 .npy (about 4 kB)."""
+    from matplotlib import cbook
+    from PIL import Image  # a dependency of matplotlib
+
+    with cbook.get_sample_data("grace_hopper.jpg") as handle:
+        grey = Image.open(handle).convert("L")
+        crop = grey.crop((96, 40, 96 + 384, 40 + 384)).resize((64, 64), Image.Resampling.BOX)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, np.asarray(crop, dtype=np.uint8), allow_pickle=False)
+
+
 def write_sources(source_dir=SOURCE_DIR):
-    """Write figures, check data and the source notebook into source_dir."""
+    """Write figures, the photo, check data and the source notebook into source_dir."""
     figures.write_figures(source_dir / "images")
+    write_photo(source_dir / PHOTO)
     with open(source_dir / DATA_FILE, "w", encoding="utf-8") as handle:
         json.dump(build_check_data(), handle, indent=1, sort_keys=True)
         handle.write("\n")
