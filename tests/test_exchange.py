@@ -24,7 +24,7 @@ from nbgrader.api import Gradebook
 
 import support
 from helpers import mistakes
-from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT, UNITS, points
+from helpers.course import ASSIGNMENT, COURSE_ID, NOTEBOOK, ROOT, UNITS, points
 from helpers.grading.sandbox.protection import probe
 from helpers.tools import server_setup
 from helpers.tools.build import copy_course
@@ -105,11 +105,11 @@ class Server:
              "--config", str(self.env / "etc" / "jupyter" / "nbgrader_config.py")],
             cwd=ROOT, capture_output=True, text=True, timeout=300)
 
-    def private_paths(self, student: str, other: str) -> list[Path]:
-        """What the student must not reach: the other's home and files, the instructor's course, the exchange's lists."""
+    def private_paths(self, other: str) -> list[Path]:
+        """What a student must not reach: the other's home and files, the instructor's course, the exchange's lists."""
         theirs = home(other)
         course = self.course
-        return [self.exchange / "cnn-step-by-step" / "inbound", self.exchange / "cnn-step-by-step" / "feedback",
+        return [self.exchange / COURSE_ID / "inbound", self.exchange / COURSE_ID / "feedback",
                 theirs, theirs / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
                 theirs / ".local" / "share" / "jupyter" / "nbgrader_cache",
                 *sorted((theirs / ASSIGNMENT / "feedback").rglob("*.html")),
@@ -139,9 +139,10 @@ def server():
         for name in (INSTRUCTOR, *STUDENTS):
             subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", name], check=True)
             made.append(name)
+            home(name).chmod(0o755)  # as Debian's useradd leaves a home (HOME_MODE unset, UMASK 022)
         s = Server(base)
         copy_course(s.course)
-        s.before = s.readable(LATE, s.private_paths(LATE, ON_TIME))
+        s.before = s.readable(LATE, s.private_paths(ON_TIME))
         s.setups = [s.setup(), s.setup()]
         assert s.setups[0].returncode == 0, s.setups[0].stderr
 
@@ -160,7 +161,7 @@ def server():
             s.nbgrader(INSTRUCTOR, command, ASSIGNMENT)
         for student in STUDENTS:
             s.nbgrader(student, "fetch_feedback", ASSIGNMENT)
-        s.after = {student: s.readable(student, s.private_paths(student, other))
+        s.after = {student: s.readable(student, s.private_paths(other))
                    for student, other in ((ON_TIME, LATE), (LATE, ON_TIME))}
         yield s
     finally:
@@ -180,9 +181,10 @@ def test_setup_is_idempotent(server):
 
 def test_exchange_has_nbgrader_modes(server):
     """Are the exchange's folders as nbgrader makes them, owned by root (the root) and the instructor (the rest)?"""
-    course = server.exchange / "cnn-step-by-step"
-    expected = {server.exchange: (0o1777, "root"), course: (0o755, INSTRUCTOR), course / "outbound": (0o755, INSTRUCTOR),
-                course / "inbound": (0o2733, INSTRUCTOR), course / "feedback": (0o711, INSTRUCTOR)}
+    course = server.exchange / COURSE_ID
+    expected = {server.exchange: (0o1777, "root"), course: (0o755, INSTRUCTOR),
+                course / "outbound": (0o755, INSTRUCTOR), course / "inbound": (0o2733, INSTRUCTOR),
+                course / "feedback": (0o711, INSTRUCTOR)}
     for path, (mode, owner) in expected.items():
         info = path.stat()
         assert (info.st_mode & 0o7777, pwd.getpwuid(info.st_uid).pw_name) == (mode, owner), path
@@ -230,7 +232,7 @@ def test_a_student_reaches_nothing_private(server, student):
 
 def test_a_known_submission_path_is_readable(server):
     """The threat model's caveat: nbgrader submits with open modes, so a path someone knows can be read."""
-    inbound = server.exchange / "cnn-step-by-step" / "inbound"
+    inbound = server.exchange / COURSE_ID / "inbound"
     folder = next(path for path in inbound.iterdir() if path.name.startswith(ON_TIME + "+"))
     assert folder.stat().st_mode & 0o777 == 0o777
     assert server.readable(LATE, [folder / f"{NOTEBOOK}.ipynb"]) == {str(folder / f"{NOTEBOOK}.ipynb"): "readable"}

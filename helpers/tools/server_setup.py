@@ -139,6 +139,9 @@ def plan(args) -> dict:
         raise Refused("no students: name them with --student USER or --group GROUP")
     if instructor.pw_name in {s.pw_name for s in students}:
         raise Refused(f"{instructor.pw_name} is both the instructor and a student")
+    for person in [instructor, *students]:
+        if not Path(person.pw_dir).is_dir():
+            raise Refused(f"{person.pw_name} has no home folder {person.pw_dir}")
     course = Path(args.course).resolve()
     if not (course / "nbgrader_config.py").is_file():
         raise Refused(f"{course} is not an nbgrader course: it has no nbgrader_config.py")
@@ -170,6 +173,9 @@ def set_up(p: dict) -> None:
     if "CourseDirectory.db_url" not in p["settings"] and gradebook.exists():
         print(f"gradebook {gradebook}: {fix(gradebook, 0o600, instructor, directory=False)}")
     exchange.mkdir(mode=0o755, parents=True, exist_ok=True)
+    for parent in exchange.parents:
+        if not parent.stat().st_mode & stat.S_IXOTH:
+            print(f"WARNING: students cannot reach the exchange: {parent} is not searchable by others (chmod o+x)")
     print(f"exchange {exchange}: {fix(exchange, 0o1777, pwd.getpwuid(0))}")
     for name, mode in EXCHANGE_MODES.items():
         path = exchange / p["course_id"] / name
