@@ -98,10 +98,11 @@ class Server:
         """{path: "readable" or the error} for each path as the user tries to list (a folder) or read (a file) it."""
         return json.loads(self.run(name, "python", "-c", PROBE, json.dumps([str(p) for p in paths])).stdout)
 
-    def setup(self):
+    def setup(self, course=None, exchange=None):
+        """Run `python -m helpers server-setup` as root for this server (or another course or exchange path)."""
         return subprocess.run(
             [sys.executable, "-m", "helpers", "server-setup", "--instructor", INSTRUCTOR, "--student", ON_TIME,
-             "--student", LATE, "--course", str(self.course), "--exchange", str(self.exchange),
+             "--student", LATE, "--course", str(course or self.course), "--exchange", str(exchange or self.exchange),
              "--config", str(self.env / "etc" / "jupyter" / "nbgrader_config.py")],
             cwd=ROOT, capture_output=True, text=True, timeout=300)
 
@@ -247,6 +248,20 @@ def test_fetched_feedback_holds_no_hidden_test(server, student):
     assert hidden_lines(server.course) and "BEGIN HIDDEN TESTS" not in text and "run_hidden" not in text
     assert quoted(server.course, text) == []
     assert (MISTAKE.message in text) == (student == LATE)
+
+
+def test_setup_refuses_a_link_and_a_folder_someone_else_made(server):
+    """Does server-setup refuse, changing nothing, a course path through a link and a student's exchange folder?"""
+    link = server.base / "course-link"
+    link.symlink_to(server.course)
+    refused = server.setup(course=link)
+    assert refused.returncode == 2 and "leads through a symbolic link" in refused.stderr, refused.stderr
+    squatted = server.base / "squatted"
+    (squatted / COURSE_ID).mkdir(parents=True)
+    os.chown(squatted / COURSE_ID, pwd.getpwnam(LATE).pw_uid, -1)
+    refused = server.setup(exchange=squatted)
+    assert refused.returncode == 2 and f"belongs to {LATE}, not the instructor" in refused.stderr, refused.stderr
+    assert squatted.stat().st_mode & 0o7777 == 0o755 and refused.stdout == ""
 
 
 def test_setup_refuses_without_root(monkeypatch, capsys):

@@ -17,8 +17,8 @@ It prints one line per item: what it changed, or that it was already right, so r
 changes nothing. The course's nbgrader_config.py is read as text and never run: root does not
 execute a file the instructor can write. Run the command from a checkout only root can write to,
 not from inside the instructor's course, for the same reason. Exit status: 0 done, 2 refused
-(not root, unknown user, no course, an exchange folder someone else owns); nothing is changed
-when it refuses.
+(not root, an unknown user, no course, a path through a symbolic link, an exchange folder
+someone else owns); nothing is changed when it refuses.
 """
 import argparse
 import ast
@@ -62,6 +62,14 @@ def group_members(name: str) -> list[str]:
         raise Refused(f"no group {name!r} on this machine") from None
     primary = [entry.pw_name for entry in pwd.getpwall() if entry.pw_gid == group.gr_gid]
     return sorted(set(group.gr_mem) | set(primary))
+
+
+def real_path(given: str) -> Path:
+    """The absolute path, refused if a symbolic link is on it: root must not chown or chmod where a link points."""
+    path = os.path.abspath(given)
+    if os.path.realpath(path) != path:
+        raise Refused(f"{given} leads through a symbolic link (to {os.path.realpath(path)}): give the real path")
+    return Path(path)
 
 
 def course_settings(course: Path) -> dict:
@@ -142,17 +150,16 @@ def plan(args) -> dict:
     for person in [instructor, *students]:
         if not Path(person.pw_dir).is_dir():
             raise Refused(f"{person.pw_name} has no home folder {person.pw_dir}")
-    course = Path(args.course).resolve()
+    course, exchange = (real_path(given) for given in (args.course, args.exchange))
     if not (course / "nbgrader_config.py").is_file():
         raise Refused(f"{course} is not an nbgrader course: it has no nbgrader_config.py")
     settings = course_settings(course)
     course_id = settings.get("CourseDirectory.course_id")
     if not course_id:
         raise Refused(f"{course}/nbgrader_config.py sets no c.CourseDirectory.course_id")
-    exchange = Path(args.exchange).resolve()
     for name in EXCHANGE_MODES:
         path = exchange / course_id / name
-        if path.exists() and path.lstat().st_uid not in (0, instructor.pw_uid):
+        if os.path.lexists(path) and path.lstat().st_uid not in (0, instructor.pw_uid):
             raise Refused(f"{path} belongs to {pwd.getpwuid(path.lstat().st_uid).pw_name}, not the instructor: "
                           "someone else made it; look at what it holds, remove it, and run server-setup again")
     return {"instructor": instructor, "students": students, "course": course, "course_id": course_id,
