@@ -60,7 +60,7 @@ def uv_command():
 
 
 def shared_env(path: Path) -> Path:
-    """A venv with the course's requirements that every user can run (uv: a few seconds; pip: about 40)."""
+    """A venv with the course's requirements that every user can run, bytecode compiled (no user could write it)."""
     uv = uv_command()
     if uv:
         subprocess.run([*uv, "venv", "-q", "-p", "/usr/bin/python3", str(path)], check=True)
