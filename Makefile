@@ -2,21 +2,33 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
 # nbgrader runs `alembic` by name: the venv's bin/ goes first on PATH for every command.
 RUN := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY)
+# Installs a lock into the venv: with the venv's own uv, or with pip where uv could not be installed.
+install = if [ -x $(UV) ]; then $(UV) pip install -q -p $(PY) -r $(1); else $(PY) -m pip install -q -r $(1); fi
 
-.PHONY: venv demo test release figures reset lock system-deps
+.PHONY: venv test-deps demo test release figures reset lock system-deps
 
+## the venv with the course's packages (requirements.txt): what `make demo` needs
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
-	$(PYTHON) -m pip install --quiet uv || true
-	if $(PYTHON) -m uv --version >/dev/null 2>&1; then \
-	  $(PYTHON) -m uv venv --allow-existing -q -p $(PYTHON) $(VENV) && \
-	  $(PYTHON) -m uv pip install -q --compile-bytecode -p $(VENV) -r requirements.txt; \
-	else \
-	  $(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q -r requirements.txt; \
-	fi
+## the venv with the tests' packages too (requirements-test.txt): what `make test` needs
+test-deps: $(VENV)/.installed-test
+
+# A plain venv with a pinned uv inside it; nothing is installed into the system's Python.
+$(VENV)/.bootstrapped:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q uv==$(UV_VERSION) || echo "uv $(UV_VERSION) could not be installed: pip installs the packages"
+	touch $@
+
+$(VENV)/.installed: requirements.txt | $(VENV)/.bootstrapped
+	$(call install,requirements.txt)
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(call install,requirements-test.txt)
 	touch $@
 
 ## the main job: release, autograde three example submissions, feedback, CSV, per-function table
@@ -24,20 +36,28 @@ demo: venv
 	$(RUN) -m helpers demo
 
 ## the whole test suite (installs the system packages it needs when run as root)
-test: venv system-deps
+test: test-deps system-deps
 	$(RUN) -m pytest
 
 ## regenerate everything generated: figures, source notebook, check data, release
 release: venv
 	$(RUN) -m helpers build
 
+## draw the lesson's figures into source/cnn/images/ (`make release` does too)
+figures: venv
+	$(RUN) -m helpers figures
+
 ## remove what the demo made (gradebook, submissions, autograded, feedback, exports)
 reset: venv
 	$(RUN) -m helpers reset
 
-## recompile the pinned requirements from requirements.in
-lock:
-	$(PYTHON) -m uv pip compile -q requirements.in -p 3.11 -o requirements.txt
+## after editing requirements.in or requirements-test.in: compile the whole set into requirements-test.txt,
+## the course's part of it into requirements.txt (same pins), and write environment.yml from it.
+## Existing pins are kept; add e.g. LOCK_ARGS="--upgrade-package numpy" to move one.
+lock: | $(VENV)/.bootstrapped
+	$(UV) pip compile -q $(LOCK_ARGS) requirements-test.in -p 3.11 -o requirements-test.txt
+	$(UV) pip compile -q $(LOCK_ARGS) requirements.in -c requirements-test.txt -p 3.11 -o requirements.txt
+	$(PYTHON) helpers/tools/environment.py
 
 system-deps:
 	bash .ci/system-deps
