@@ -1,4 +1,6 @@
-"""Shared fixtures: the project root on sys.path, and temporary copies of the course."""
+"""Shared fixtures: the project root on sys.path, temporary copies of the course, a numpy 1.x Python."""
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,3 +20,24 @@ def course_factory(tmp_path_factory):
     def make(name):
         return support.make_course(tmp_path_factory.mktemp(name) / "course")
     return make
+
+
+@pytest.fixture(scope="session")
+def numpy1_python():
+    """A Python with the students' older numpy (requirements-numpy1.txt) and nothing else, made once in .cache/."""
+    env_dir = ROOT / ".cache" / "numpy1"
+    python = env_dir / "bin" / "python"
+    lock = ROOT / "requirements-numpy1.txt"
+    stamp = env_dir / ".installed"
+    if not (stamp.exists() and stamp.read_text() == lock.read_text()):
+        shutil.rmtree(env_dir, ignore_errors=True)
+        uv = shutil.which("uv") or (None if subprocess.run([sys.executable, "-m", "uv", "--version"],
+                                                           capture_output=True).returncode else f"{sys.executable} -m uv")
+        if uv:
+            subprocess.run([*uv.split(), "venv", "-q", "-p", sys.executable, str(env_dir)], check=True)
+            subprocess.run([*uv.split(), "pip", "install", "-q", "-p", str(python), "-r", str(lock)], check=True)
+        else:
+            subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
+            subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(lock)], check=True)
+        stamp.write_text(lock.read_text())
+    return python

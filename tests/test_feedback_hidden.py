@@ -183,9 +183,13 @@ def hidden_lines(course):
 
 
 def release_text(course):
-    """Everything the release folder holds (notebook, cnn_checks.py, data), squeezed: public text."""
-    return squeeze("".join(path.read_text(encoding="utf-8", errors="replace")
-                           for path in (course / "release" / ASSIGNMENT).rglob("*") if path.is_file()))
+    """Everything the release folder holds (notebook, cnn_checks.py, data), squeezed: public text.
+
+    The notebook counts twice: as its JSON file and as the cells' text (quotes unescaped)."""
+    folder = course / "release" / ASSIGNMENT
+    files = "".join(path.read_text(encoding="utf-8", errors="replace") for path in folder.rglob("*") if path.is_file())
+    cells = "".join(cell.source for cell in nbformat.read(str(folder / f"{NOTEBOOK}.ipynb"), as_version=4).cells)
+    return squeeze(files + cells)
 
 
 def unescaped(text):

@@ -84,19 +84,21 @@ def judge_cell(cell):
     unit = UNITS_BY_ID[grade_id]
     records, flags, own, errors = split_outputs(cell)
     visible = {spec["id"] for spec in cases.visible(grade_id)}
-    results = []
+    results, notes = [], []
     for case_id in case_ids(grade_id):
         if case_id in records:
             verdict = expected.judge_case(case_id, records[case_id])
         else:
             reason = errors[0] if errors else "no result was recorded"
             verdict = checks.Verdict(False, f"the check did not run ({reason})", f"the check did not run ({reason})")
+        if verdict.note and verdict.note not in notes:
+            notes.append(verdict.note)
         results.append({"id": case_id, "label": _label(case_id), "visible": case_id in visible,
                         "passed": verdict.passed, "mistake": verdict.mistake,
                         "message": verdict.summary, "detail": verdict.detail})
     return {"grade_id": grade_id, "function": unit.function, "points": cell.metadata["nbgrader"].get("points", 0),
             "graded": utils.is_grade(cell), "passed": not flags and all(r["passed"] for r in results),
-            "flags": flags, "notes": [], "cases": results}, own
+            "flags": flags, "notes": notes, "cases": results}, own
 
 
 def _label(case_id):

@@ -127,26 +127,19 @@ class Graded:
 def run_graded(unit, namespace) -> Graded:
     """Record the function on every case of the cell with the stand-in helpers, and judge each record."""
     function = unit.function
-    fn = namespace[function]
-    saved = {name: namespace[name] for name in build.STAND_INS.get(function, ())}
-    # as cnn_checks.run_hidden does in the kernel: the instructor's helper, in the form the student's returns
-    stand_ins = {name: checks._like(theirs, getattr(oracle, name)) for name, theirs in saved.items()}
-    namespace.update(stand_ins)
+    stand_ins = {name: getattr(oracle, name) for name in build.STAND_INS.get(function, ())}
     failed = {"visible": 0, "hidden": 0}
     slugs, messages = [], []
-    try:
-        for kind, specs in (("visible", cases.visible(unit.grade_id)), ("hidden", cases.hidden(unit.grade_id))):
-            for spec in specs:
-                with quiet_numpy():
-                    record = checks.call(function, fn, cases.args_of(spec))
-                verdict = expected.judge_case(spec["id"], record)
-                if not verdict.passed:
-                    failed[kind] += 1
-                    messages.append(verdict.summary)
-                    if verdict.mistake:
-                        slugs.append(verdict.mistake)
-    finally:
-        namespace.update(saved)
+    for kind, specs in (("visible", cases.visible(unit.grade_id)), ("hidden", cases.hidden(unit.grade_id))):
+        with quiet_numpy():  # as cnn_checks.run_hidden records them in the kernel
+            records = checks.record_all(function, namespace[function], [cases.args_of(spec) for spec in specs], stand_ins)
+        for spec, record in zip(specs, records):
+            verdict = expected.judge_case(spec["id"], record)
+            if not verdict.passed:
+                failed[kind] += 1
+                messages.append(verdict.summary)
+                if verdict.mistake:
+                    slugs.append(verdict.mistake)
     return Graded(failed["visible"], failed["hidden"], len(cases.hidden(unit.grade_id)), tuple(slugs),
                   tuple(messages))
 

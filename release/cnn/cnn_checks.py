@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -154,10 +155,11 @@ class Verdict:
     summary -- what went wrong, in words that reveal no input or expected value (or "" if passed)
     detail -- the same with shapes, indices and values, for visible cases and the instructor
     mistake -- slug of the known mistake the result matches, or None
+    note -- advice that does not change the verdict (a form that older numpy accepted), or ""
     """
 
-    def __init__(self, passed, summary="", detail="", mistake=None):
-        self.passed, self.summary, self.detail, self.mistake = passed, summary, detail, mistake
+    def __init__(self, passed, summary="", detail="", mistake=None, note=""):
+        self.passed, self.summary, self.detail, self.mistake, self.note = passed, summary, detail, mistake, note
 
 
 def _shape_text(shape):
@@ -247,13 +249,47 @@ def judge(function, record, expected, tolerance, mistakes=None, messages=None):
     """Judge one recorded call.
 
     record -- {"returned": encoded value} or {"raised": {"type", "message", "where"}}, plus
-              "args_changed": [names of inputs the function modified]
+              "args_changed": [names of inputs the function modified], and "retry" (a record with
+              its "forms", see call()) when the first call raised
     expected -- the right result (decoded)
     mistakes -- {slug: the record of that known mistake on the same inputs}, may be None
     messages -- {slug: explanation of the mistake}
+    A call that raised but is right in a form the classic exercise allowed passes, with a note.
     """
+    verdict = _judge_once(function, record, expected, tolerance, mistakes, messages)
+    retry = record.get("retry")
+    if verdict.passed or not retry:
+        return verdict
+    retried = _judge_once(function, retry, expected, tolerance, mistakes, messages)
+    note = " Also: ".join(FORM_NOTES[form] for form in retry["forms"])
+    if retried.passed:
+        return Verdict(True, note=note)
+    return Verdict(False, retried.summary, retried.detail, retried.mistake, note)
+
+
+# Why a call that raised was tried again, and what the student should write instead.
+FORM_NOTES = {
+    "lenient_bias": "float() of an array, such as the (1, 1, 1) bias b, raises TypeError from numpy 2.4 on "
+                    "(numpy 1.25 to 2.3 warn); this check accepted it as older numpy did. Write b.item() or "
+                    "float(b[0, 0, 0]) instead: they work on every numpy.",
+    "float_helper": "your conv_single_step returns an array, and storing an array in one element of Z raises "
+                    "ValueError from numpy 2.4 on (numpy 1.25 to 2.3 warn). With a conv_single_step that returns "
+                    "a float, as its docstring asks, this function is right: return e.g. np.sum(s).item() + b.item().",
+    "own_helper_form": "this function relies on conv_single_step returning the form yours returns (it indexes "
+                       "or converts the result); it is right with that form. The documented form is a float.",
+}
+ARRAY_RETURNED = ("conv_single_step returns an array of shape {shape}, not the float its docstring asks for; "
+                  "storing it in one element of Z raises ValueError from numpy 2.4 on (1.25 to 2.3 warn). "
+                  "Return float(...) or np.sum(s).item() + b.item(): they work on every numpy.")
+
+
+def _judge_once(function, record, expected, tolerance, mistakes=None, messages=None):
+    """The verdict on one call's record, without its retry."""
     problem = _record_problem(function, record, expected, tolerance)
     if problem is None:
+        returned = decode(record["returned"])
+        if function == "conv_single_step" and np.ndim(returned) > 0:
+            return Verdict(True, note=ARRAY_RETURNED.format(shape=np.shape(returned)))
         return Verdict(True)
     summary, detail = problem
     for slug, mistake_record in (mistakes or {}).items():
@@ -270,6 +306,8 @@ def _record_problem(function, record, expected, tolerance):
         summary = f"raised {raised['type']}: {raised['message']}".strip()
         if raised["type"] == "NotImplementedError":
             summary = f"{function} is not implemented yet (raised NotImplementedError)"
+        elif raised["type"] == "AttributeError" and "attribute 'float'" in raised["message"]:
+            summary += " (np.float is gone since numpy 1.24: write float(...))"
         return summary, summary + (f"\n      at {raised['where']}" if raised.get("where") else "")
     problem = _problem(function, decode(record["returned"]), expected, tolerance)
     if problem is None and record.get("args_changed"):
@@ -395,16 +433,82 @@ def _own_line(fn, error):
     return f"line {frames[-1].lineno}: {frames[-1].line}" if frames else ""
 
 
-def call(function, fn, args):
-    """Run fn(*args) and return a record: what it returned or raised, and which inputs it changed."""
+def call(function, fn, args, other_helpers=None):
+    """Run fn(*args) and return a record: what it returned or raised, and which inputs it changed.
+
+    numpy 2.4 made two forms the classic exercise led students to raise: float() of a size-1 array
+    (the bias) and storing a size-1 array in one element (a conv_single_step that returns one).
+    Numpy 1.25 to 2.3 only warn; here they raise on every numpy, and a call that raises is tried
+    again: with other_helpers = (form, {name: helper}) in place of fn's helpers, then with a bias
+    whose float() accepts a size-1 array ("lenient_bias"), then with both. The first retry that
+    returns is kept as record["retry"], with its form(s); judge() passes it, with a note.
+    """
+    pristine = _copy(args)
+    record = _call_once(function, fn, args)
+    if "raised" not in record:
+        return record
+    form, helpers = other_helpers or (None, {})
+    retries = [([form], helpers, False)] if helpers else []
+    if function in BIAS_AT:
+        retries.append((["lenient_bias"], {}, True))
+        if helpers:
+            retries.append(([form, "lenient_bias"], helpers, True))
+    for forms, helpers, lenient in retries:
+        retry_args = _copy(pristine)
+        with swapped(fn, helpers):
+            retry = _call_once(function, fn, _lenient(function, retry_args) if lenient else retry_args)
+        if "raised" not in retry:
+            return dict(record, retry=dict(retry, forms=forms))
+    return record
+
+
+def _call_once(function, fn, args):
     originals = _copy(args)
-    names = ARGUMENT_NAMES[function]
     try:
-        with stderr_as_stdout():
+        with stderr_as_stdout(), warnings.catch_warnings():
+            warnings.filterwarnings("error", message="Conversion of an array with ndim > 0", category=DeprecationWarning)
             returned = fn(*args)
     except Exception as error:  # the student's error is the result being checked
         return {"raised": {"type": type(error).__name__, "message": str(error)[:500], "where": _own_line(fn, error)}}
-    return {"returned": encode(returned), "args_changed": _changed(args, originals, names)}
+    return {"returned": encode(returned), "args_changed": _changed(args, originals, ARGUMENT_NAMES[function])}
+
+
+class LenientArray(np.ndarray):
+    """An array whose float() accepts any size-1 array, as numpy did before 2.4."""
+
+    def __float__(self):
+        return float(np.asarray(self).reshape(-1)[0]) if self.size == 1 else float(np.asarray(self))
+
+
+BIAS_AT = {"conv_single_step": (2,), "conv_forward": (2,), "conv_backward": (1, 2)}  # where b is in the arguments
+
+
+def _lenient(function, args):
+    """args with the bias b as a LenientArray."""
+    *outer, inner = BIAS_AT[function]
+    args = list(args)
+    holder = args
+    for index in outer:  # conv_backward: b is inside the cache tuple
+        holder[index] = list(holder[index])
+        holder = holder[index]
+    holder[inner] = np.asarray(holder[inner]).view(LenientArray)
+    if outer:
+        args[outer[0]] = tuple(args[outer[0]])
+    return tuple(args)
+
+
+@contextlib.contextmanager
+def swapped(fn, helpers):
+    """fn's global helpers replaced by {name: helper} for the duration (e.g. stand-ins for the student's)."""
+    namespace = getattr(fn, "__globals__", {})
+    saved = {name: namespace[name] for name in helpers if name in namespace}
+    namespace.update(helpers)
+    try:
+        yield
+    finally:
+        for name in helpers:
+            namespace.pop(name, None)
+        namespace.update(saved)
 
 
 ARGUMENT_NAMES = {
@@ -462,10 +566,23 @@ def _failing_helpers(function, fn):
             if not judge(helper, record, decode(case["expected"]), _tolerance(case)).passed:
                 failing.append(helper)
                 break
-            if helper == "conv_single_step" and not isinstance(decode(record["returned"]), (float, int, np.generic)):
-                failing.append("conv_single_step returns an array")
-                break
     return failing
+
+
+def _as_documented(helper):
+    """The student's conv_single_step returning a float, as its docstring asks, when it returns a size-1 array."""
+    def documented(*args):
+        value = helper(*args)
+        return float(np.ravel(value)[0]) if isinstance(value, np.ndarray) and value.size == 1 else value
+    return documented
+
+
+def _documented_helpers(function, fn):
+    """("float_helper", {name: the student's helper in the documented form}) for fn's scalar helpers, or None."""
+    namespace = getattr(fn, "__globals__", {})
+    helpers = {name: _as_documented(namespace[name]) for name in HELPERS.get(function, ())
+               if name == "conv_single_step" and callable(namespace.get(name))}
+    return ("float_helper", helpers) if helpers else None
 
 
 def run_visible(unit, function, fn):
@@ -475,10 +592,10 @@ def run_visible(unit, function, fn):
     if grading():
         return  # the grader runs these cases again, with its stand-in helpers (see run_hidden)
     cases, messages = _cases(unit)
-    failures = []
+    failures, notes = [], []
     for case in cases:
         args = tuple(decode(arg) for arg in case["args"])
-        record = call(function, fn, args)
+        record = call(function, fn, args, _documented_helpers(function, fn))
         verdict = judge(function, record, decode(case["expected"]), _tolerance(case), case["mistakes"], messages)
         if case.get("show") and "returned" in record and verdict.passed:
             print(show(function, decode(record["returned"]), args))
@@ -486,6 +603,10 @@ def run_visible(unit, function, fn):
         if not verdict.passed:
             print("        " + verdict.detail.replace("\n", "\n  "))
             failures.append((case, verdict))
+        if verdict.note and verdict.note not in notes:
+            notes.append(verdict.note)
+    for note in notes:
+        print(f"  Note: {note}")
     if failures:
         blocked = _failing_helpers(function, fn)
         if blocked:
@@ -496,14 +617,9 @@ def run_visible(unit, function, fn):
 
 
 def _print_blocked(function, blocked):
-    if "conv_single_step returns an array" in blocked:
-        print(f"\n{function} could not be checked: your conv_single_step returns an array, and numpy 2 refuses to "
-              "store an array in one element of Z. Make conv_single_step return a Python float "
-              "(e.g. float(np.sum(s) + b.item())), then run this check again.")
-    else:
-        names = " and ".join(name for name in blocked)
-        print(f"\n{function} could not be checked: it calls {names}, which fails its own check. "
-              f"Fix {names} first, then run this check again.")
+    names = " and ".join(blocked)
+    print(f"\n{function} could not be checked: it calls {names}, which fails its own check. "
+          f"Fix {names} first, then run this check again.")
 
 
 def show(function, result, args):
@@ -535,20 +651,13 @@ def run_hidden(unit, function, fn, specs, stand_ins=None):
     """Record fn's results on the visible and the hidden cases; the grader judges them.
 
     stand_ins -- {helper name: the instructor's version}, swapped into fn's globals for the
-    duration of the calls, so that a wrong helper is charged in its own check only.
+    duration of the calls, so that a wrong helper is charged in its own check only. They return
+    the documented form (a float); a call that raises is tried again with them in the form of
+    the student's own helpers ("own_helper_form"), and passes if right in either.
     """
-    namespace = getattr(fn, "__globals__", {})
-    saved = {name: namespace[name] for name in stand_ins or {} if name in namespace}
-    namespace.update({name: _like(saved.get(name), helper) for name, helper in (stand_ins or {}).items()})
     visible = [(case["id"], tuple(decode(arg) for arg in case["args"])) for case in _cases(unit)[0]]
-    records = []
-    try:
-        for case_id, args in visible + [(spec["id"], make_args(spec)) for spec in specs]:
-            records.append((case_id, call(function, fn, args)))
-    finally:
-        for name in stand_ins or {}:
-            namespace.pop(name, None)
-        namespace.update(saved)
+    cases = visible + [(spec["id"], make_args(spec)) for spec in specs]
+    records = list(zip([case_id for case_id, _ in cases], record_all(function, fn, [args for _, args in cases], stand_ins)))
     if not grading():
         print(f"{len(specs)} hidden cases ran; the grader judges them.")
         return
@@ -556,13 +665,25 @@ def run_hidden(unit, function, fn, specs, stand_ins=None):
         emit(unit, case_id, record)
 
 
+def record_all(function, fn, arg_lists, stand_ins=None):
+    """fn's records on each of arg_lists, with stand_ins ({helper name: the instructor's version})
+    in place of its helpers, in the documented form first and, if a call raises, in the form of
+    the student's own helpers ("own_helper_form"), as the grader runs a function."""
+    stand_ins = stand_ins or {}
+    namespace = getattr(fn, "__globals__", {})
+    own_form = {name: _like(namespace.get(name), helper) for name, helper in stand_ins.items()}
+    with swapped(fn, stand_ins):
+        return [call(function, fn, args, ("own_helper_form", own_form) if own_form else None) for args in arg_lists]
+
+
 def _like(theirs, stand_in):
     """The stand-in helper, returning its number in the form the student's own helper returns it.
 
-    conv_single_step may rightly return a float or a size-1 array, and a conv_forward may rely on
-    which (e.g. `conv_single_step(...)[0, 0, 0]`): the stand-in then gives the right value in
-    the student's form, so that it stands in for a correct version of the student's own helper.
-    The form is learnt from the student's helper on the first call only.
+    conv_single_step may rightly return a float, a numpy scalar or a size-1 array, and a
+    conv_forward may rely on which (e.g. `conv_single_step(...)[0, 0, 0]` or `.item()`): the
+    stand-in then gives the right value in the student's form, so that it stands in for a correct
+    version of the student's own helper. The form is learnt from the student's helper on the
+    first call only.
     """
     forms = []
 
@@ -573,11 +694,13 @@ def _like(theirs, stand_in):
         if not forms:
             try:
                 with stderr_as_stdout():
-                    form = theirs(*_copy(args))
+                    forms.append(theirs(*_copy(args)))
             except Exception:  # their helper is broken: the plain right value
-                form = None
-            forms.append(np.shape(form) if isinstance(form, np.ndarray) and form.size == 1 else None)
-        return value if forms[0] is None else np.full(forms[0], value, dtype=np.float64)
+                forms.append(None)
+        form = forms[0]
+        if isinstance(form, np.ndarray) and form.size == 1:
+            return np.full(form.shape, value, dtype=np.float64)
+        return type(form)(value) if isinstance(form, np.generic) else value
     return standing_in
 
 
