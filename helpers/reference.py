@@ -263,3 +263,30 @@ def pool_backward(dA, cache, mode="max"):
                         dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += distribute_value(da, (f, f))
                     ### END SOLUTION
     return dA_prev
+
+
+def conv_forward_vectorized(A_prev, W, b, hparameters):
+    """
+    Forward pass of a convolution layer without Python loops: the same Z and cache as conv_forward.
+
+    Arguments:
+    A_prev -- activations of the previous layer, numpy array of shape (m, n_H_prev, n_W_prev, n_C_prev)
+    W -- filters, numpy array of shape (f, f, n_C_prev, n_C)
+    b -- biases, numpy array of shape (1, 1, 1, n_C)
+    hparameters -- dict with the keys "stride" and "pad"
+
+    Returns:
+    Z -- convolution output, numpy array of shape (m, n_H, n_W, n_C)
+    cache -- (A_prev, W, b, hparameters), as conv_forward returns it
+    """
+    ### BEGIN SOLUTION
+    stride, pad = hparameters["stride"], hparameters["pad"]
+    f = W.shape[0]
+    padded = zero_pad(A_prev, pad)
+    # every f x f window as a view, shape (m, rows, columns, n_C_prev, f, f); keep every stride-th start
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (f, f), axis=(1, 2))[:, ::stride, ::stride]
+    # sum over the window's rows (y), columns (x) and channels (k) for every filter (c)
+    Z = np.einsum("ihwkyx,yxkc->ihwc", windows, W) + b.reshape(1, 1, 1, -1)
+    ### END SOLUTION
+    cache = (A_prev, W, b, hparameters)
+    return Z, cache

@@ -29,7 +29,7 @@ DATA_FILE = checks.DATA_FILE.name
 OUTLINE = [
     ("title", None), ("packages", "imports"), ("notation", None), ("outline", None),
     ("padding", "zero_pad"), ("single_step", "conv_single_step"), ("conv_forward", "conv_forward"),
-    ("shapes", "shapes"), ("pooling", "pool_forward"), ("photo", "photo"), ("backprop", None),
+    ("shapes", "shapes"), ("vectorized", "conv_forward_vectorized"), ("pooling", "pool_forward"), ("photo", "photo"), ("backprop", None),
     ("conv_backward", "conv_backward"),
     ("mask", "create_mask_from_window"), ("distribute", "distribute_value"),
     ("pool_backward", "pool_backward"), ("gradient_check", "gradient_check"), ("closing", None),
@@ -41,6 +41,14 @@ PHOTO = Path("data") / "photo.npy"  # input data of section 4.1, made by write_p
 # Cells that run code the lesson ships (helpers/lesson/<name>.py), locked and not graded: {lesson: grade ids}.
 ACTIVITIES = {"shapes": ("shapes_parameters",), "photo": ("photo_feature_maps",),
               "gradient_check": ("grad_check_conv", "grad_check_pool")}
+# Optional exercises: {function: grade id of the locked cell after it}. The function's cell is a solution
+# cell without points (the instructor's code, helpers/reference.py, reaches only the solution notebook);
+# the cell after it runs helpers/lesson/<grade id>.py.
+EXERCISES = {"conv_forward_vectorized": "conv_forward_vectorized_compare"}
+# Functions with a scratch cell (helpers/lesson/scratch_<function>.py) after their checks: a plain cell
+# the student may change, run on the seeded example; nbgrader treats it as the student's own cell.
+SCRATCH = ("zero_pad", "conv_single_step", "conv_forward", "pool_forward", "conv_backward",
+           "create_mask_from_window", "distribute_value", "pool_backward")
 # Helpers replaced by the instructor's version while a function's hidden cases run.
 STAND_INS = {
     "conv_forward": ("zero_pad", "conv_single_step"),
@@ -97,6 +105,13 @@ def imports_cell():
 def activity_cell(grade_id):
     """One cell of code the lesson ships (helpers/lesson/<grade_id>.py), run by the student, not graded."""
     return locked_cell((LESSON_DIR / f"{grade_id}.py").read_text(encoding="utf-8").strip(), grade_id)
+
+
+def scratch_cell(function):
+    """A plain code cell to experiment in; tagged so that Run All goes on past an error in it."""
+    cell = nbformat.v4.new_code_cell((LESSON_DIR / f"scratch_{function}.py").read_text(encoding="utf-8").strip())
+    cell.metadata["tags"] = ["raises-exception"]
+    return cell
 
 
 def solution_cell(function):
@@ -185,10 +200,14 @@ def build_notebook():
             cells.append(imports_cell())
         elif function in ACTIVITIES:
             cells += [activity_cell(grade_id) for grade_id in ACTIVITIES[function]]
+        elif function in EXERCISES:
+            cells += [solution_cell(function), activity_cell(EXERCISES[function])]
         elif function:
             cells.append(solution_cell(function))
             for unit in (unit for unit in UNITS if unit.function == function):
                 cells += [check_cell(unit), expected_output_cell(unit)]
+            if function in SCRATCH:
+                cells.append(scratch_cell(function))
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata = {
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},

@@ -1,0 +1,10 @@
+# Scratch cell, not graded: zero_pad on the seeded example of its check. Change anything and run it again.
+np.random.seed(1)
+x = np.random.randn(4, 3, 3, 2)
+x_pad = zero_pad(x, 2)
+print("x.shape =", x.shape)
+print("x_pad.shape =", np.shape(x_pad))
+print("x[1, 1] =")
+print(x[1, 1])
+print("x_pad[1, 1] =")
+print(x_pad[1, 1])
