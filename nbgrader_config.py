@@ -1,6 +1,7 @@
 """nbgrader configuration for the course. Run nbgrader commands from this folder."""
 import os
 import sys
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # the project's `helpers` package provides the preprocessors below
@@ -23,6 +24,22 @@ c.Execute.timeout = 120
 # Once the last cell has run, stop the kernel at once: every output is in, and waiting for a graceful
 # shutdown of the sandboxed kernel cost about 0.85 s per submission (measured: 6 submissions, 25.7 s -> 20.6 s).
 c.Execute.shutdown_kernel = "immediate"
+
+# nbgrader 0.9.6 reads a new submission's cells before adding it to the SQLAlchemy 2 session, which
+# warns three times per student; nbgrader adds the submission right after, so nothing is lost.
+warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session", module="nbgrader")
+
+# The release's check cells lack their hidden tests: RestoreHiddenTests gives those left as released
+# their source's text back before OverwriteCells compares them, so that nbgrader's "Attribute
+# 'checksum' ... has changed" warning is left for a check cell the student really edited.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "helpers.grading.restore.RestoreHiddenTests",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # Checks are judged outside the student's kernel: the kernel only records what the student's
 # functions returned; VerifyChecks recomputes every expected value and rewrites the check cells'

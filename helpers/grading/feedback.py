@@ -44,6 +44,7 @@ import zlib
 from pathlib import Path
 
 from nbformat.v4 import new_output
+from traitlets import List
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from nbgrader.utils import is_locked
 
@@ -258,6 +259,10 @@ def student_view(result, hidden):
 
 class HideHiddenTests(NbGraderPreprocessor):
     """Remove hidden tests' code, inputs and expected values from the feedback."""
+
+    display_data_priority = List(
+        help="Set by nbconvert's HTML exporter for every preprocessor; declared so that it is a known "
+             "option (rich outputs are replaced here whatever their type).").tag(config=True)
 
     def preprocess(self, nb, resources):
         hidden = HiddenText(nb)
