@@ -1,4 +1,5 @@
 """The bundle itself: seeded facts, generated files in sync, a release without solutions, pins."""
+import ast
 import filecmp
 import inspect
 import json
@@ -202,3 +203,61 @@ def test_check_data_is_json_with_messages():
     data = json.loads(checks.DATA_FILE.read_text())
     slugs = {slug for case in data["cases"] for slug in case["mistakes"]}
     assert slugs and slugs <= set(data["messages"])
+
+
+GRADED_FUNCTIONS = {unit.function for unit in UNITS} | set(build.EXERCISES)
+FORWARD_FUNCTIONS = {"conv_single_step", "conv_forward", "pool_forward"}
+# What a loop-free version of a layer is made of; the lesson names some of them in its hints (markdown only).
+VECTORIZING = {"einsum", "tensordot", "sliding_window_view", "as_strided", "stride_tricks", "matmul", "dot", "vdot",
+               "convolve", "correlate", "correlate2d", "convolve2d", "fftconvolve", "scipy", "torch"}
+
+
+def release_code():
+    """{place: source} of every code cell of the released notebook and every .py file of the release."""
+    notebook = nbformat.read(str(RELEASE_DIR / f"{NOTEBOOK}.ipynb"), as_version=4)
+    code = {f"{NOTEBOOK}.ipynb cell {i} ({cell.metadata.get('nbgrader', {}).get('grade_id', 'plain')})": cell.source
+            for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"}
+    code.update({str(path.relative_to(RELEASE_DIR)): path.read_text(encoding="utf-8")
+                 for path in RELEASE_DIR.rglob("*.py")})
+    return code
+
+
+def _names(node):
+    """Every name and attribute used under node."""
+    return {sub.id if isinstance(sub, ast.Name) else sub.attr for sub in ast.walk(node)
+            if isinstance(sub, (ast.Name, ast.Attribute))}
+
+
+def test_release_has_no_vectorized_or_numerical_gradient_version():
+    """Does no release file hold a vectorised or numerical-gradient version of a graded function?
+
+    Every function the release defines under a graded function's name is the stub (it raises
+    NotImplementedError); no released code uses what a loop-free layer is made of (einsum,
+    sliding windows, matrix products); and no function it defines calls a forward function, which is
+    how a numerical gradient is computed (the gradient-check cells do that inline, not as a function;
+    a check may call the function handed to it)."""
+    for place, source in release_code().items():
+        tree = ast.parse(source)
+        used = _names(tree) & VECTORIZING
+        assert not used and not any(isinstance(node, ast.MatMult) for node in ast.walk(tree)), (place, used)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                name = getattr(node, "name", "<lambda>")
+                handed_in = {arg.arg for arg in node.args.args + node.args.kwonlyargs}  # a check's function under test
+                called = _names(node) & FORWARD_FUNCTIONS - handed_in - {name}
+                assert not called, (place, name, "calls a forward function", called)
+                if name in GRADED_FUNCTIONS:
+                    raises = [sub for sub in ast.walk(node) if isinstance(sub, ast.Raise)]
+                    assert raises and "NotImplementedError" in _names(raises[0]), (place, name, "is not a stub")
+            if isinstance(node, ast.Assign):  # no graded name bound to anything but its def
+                targets = {target.id for target in node.targets if isinstance(target, ast.Name)}
+                assert not targets & GRADED_FUNCTIONS, (place, targets)
+
+
+def test_the_vectorized_solution_is_among_the_secrets():
+    """Are the instructor's vectorised lines among those test_release_reveals_no_solution looks for?"""
+    secrets = solution_lines()
+    source = inspect.getsource(reference.conv_forward_vectorized)
+    region = re.search(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", source, re.S).group(1)
+    lines = {line.strip() for line in region.splitlines() if len(line.strip()) >= 20 and not line.strip().startswith("#")}
+    assert lines and lines <= secrets
