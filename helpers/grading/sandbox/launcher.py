@@ -129,7 +129,10 @@ def main(argv=None) -> int:
         cgroups.remove_stale(os.getpid())
         group = cgroups.KernelGroup.of_launcher(os.getpid())
         start_reaper(group)  # before the group exists: no moment when it could be left behind
-        group.create(args.memory_limit, args.max_processes)
+        try:
+            group.create(args.memory_limit, args.max_processes)
+        except (OSError, cgroups.Unavailable) as error:
+            raise SystemExit(f"cnn-sandbox: the kernel's cgroup could not be made: {error}")
     files = open_files(workdir, copy.files)
     command = bwrap_command(args.bwrap, sandbox, os.path.abspath(args.connection_file), copy.dirs, files,
                             args.kernel_args, dict(os.environ))

@@ -11,7 +11,7 @@ from helpers.grading.sandbox import cgroups
 @dataclass(frozen=True)
 class Protection:
     bwrap: str | None  # path of a bubblewrap that made a sandbox here, None if none could
-    cgroups: bool  # one cgroup per kernel can be made (cgroup v1 memory and pids, as root)
+    cgroups: bool  # one cgroup per kernel can be made (v1 as root, v2 as root or in a delegated subtree)
     missing: tuple  # what is missing, in words an instructor can act on
 
     @property
@@ -39,8 +39,9 @@ def bwrap_missing(name: str) -> tuple[str | None, str | None]:
 
 @functools.lru_cache(maxsize=None)
 def probe(bwrap: str = "bwrap") -> Protection:
-    """Check once per process (a trial sandbox takes a few milliseconds)."""
+    """Check once per process (a trial sandbox takes a few milliseconds). On cgroup v2 this also moves
+    the grader's starting group into a leaf (cgroups.prepare): its kernels' groups go beside it."""
     path, no_bwrap = bwrap_missing(bwrap)
-    no_cgroups = cgroups.missing() if sys.platform.startswith("linux") else "cgroups need Linux"
+    no_cgroups = cgroups.prepare() if sys.platform.startswith("linux") else "cgroups need Linux"
     missing = tuple(reason for reason in (no_bwrap, no_cgroups) if reason)
     return Protection(bwrap=path, cgroups=no_cgroups is None, missing=missing)
