@@ -6,7 +6,7 @@ UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 # nbgrader runs `alembic` by name: the venv's bin/ goes first on PATH for every command.
 RUN := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY)
-# Installs a lock into the venv: with the venv's own uv, or with pip where uv could not be installed.
+# Installs a lock into the venv: with the venv's own uv, or with the venv's pip where uv could not be installed.
 install = if [ -x $(UV) ]; then $(UV) pip install -q -p $(PY) -r $(1); else $(PY) -m pip install -q -r $(1); fi
 
 .PHONY: venv test-deps demo test release figures reset lock system-deps
@@ -17,10 +17,12 @@ venv: $(VENV)/.installed
 ## the venv with the tests' packages too (requirements-test.txt): what `make test` needs
 test-deps: $(VENV)/.installed-test
 
-# A plain venv with a pinned uv inside it; nothing is installed into the system's Python.
+# A venv with a pinned uv inside it, put there by the system's pip (`pip --python`): nothing is installed
+# into the system's Python. Where that fails, the venv gets its own pip, which installs uv or else the packages.
 $(VENV)/.bootstrapped:
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q uv==$(UV_VERSION) || echo "uv $(UV_VERSION) could not be installed: pip installs the packages"
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(PY) install -q uv==$(UV_VERSION) || { $(PY) -m ensurepip >/dev/null && \
+	  { $(PY) -m pip install -q uv==$(UV_VERSION) || echo "uv $(UV_VERSION) could not be installed: pip installs the packages"; }; }
 	touch $@
 
 $(VENV)/.installed: requirements.txt | $(VENV)/.bootstrapped
