@@ -333,18 +333,51 @@ def write_figures(out_dir: Path) -> list[Path]:
     return paths
 
 
+def write_feature_maps(path: Path, folder: Path = SOURCE_DIR) -> Path:
+    """Save the figure the photo cell of section 4.1 shows, drawn by that cell with the instructor's layers.
+
+    For the README: it runs helpers/lesson/photo_feature_maps.py in `folder` (which holds data/photo.npy)
+    with helpers.reference's conv_forward and pool_forward, and saves what the cell would show."""
+    import contextlib
+    import os
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from helpers import reference
+
+    code = (Path(__file__).resolve().parent / "lesson" / "photo_feature_maps.py").read_text(encoding="utf-8")
+    namespace = {"np": np, "conv_forward": reference.conv_forward, "pool_forward": reference.pool_forward}
+    shown = []
+    show, plt.show = plt.show, lambda: shown.append(plt.gcf())
+    try:
+        with style.context("default"), contextlib.chdir(folder), contextlib.redirect_stdout(open(os.devnull, "w")):
+            exec(compile(code, "photo_feature_maps.py", "exec"), namespace)
+    finally:
+        plt.show = show
+    (figure,) = shown
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=DPI, format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.1)
+    plt.close(figure)
+    return Path(path)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m helpers figures",
         description="Draw the lesson's figures (" + ", ".join(FIGURES) + ") as PNG files.",
-        epilog="examples:\n  python -m helpers figures\n  python -m helpers figures --out /tmp/figures",
+        epilog="examples:\n  python -m helpers figures\n  python -m helpers figures --out /tmp/figures\n"
+               "  python -m helpers figures --feature-maps docs/images/feature-maps.png",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR, metavar="DIR",
                         help=f"folder to write the PNG files into (default: {DEFAULT_OUT_DIR})")
+    parser.add_argument("--feature-maps", type=Path, metavar="PNG",
+                        help="instead, save the feature maps the photo cell (4.1) shows with the instructor's layers")
     args = parser.parse_args(argv)
     try:
-        paths = write_figures(args.out)
+        paths = [write_feature_maps(args.feature_maps)] if args.feature_maps else write_figures(args.out)
     except OSError as error:
         print(f"figures: cannot write into {args.out}: {error}", file=sys.stderr)
         return 1

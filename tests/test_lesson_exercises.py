@@ -207,3 +207,10 @@ def test_solved_release_runs_under_numpy_1_26(tmp_path, numpy1_python):
     assert result.stdout.count("passed.") >= len(UNITS) and "FAIL" not in result.stdout
     assert "vectorised and loops the same" in result.stdout and "times as fast" in result.stdout
     assert "matplotlib is not installed" in result.stdout  # the photo cell's text instead of the figure
+
+
+def test_the_readme_feature_map_picture_is_what_the_photo_cell_draws(tmp_path):
+    """Does `python -m helpers figures --feature-maps` save the photo cell's four-panel figure as a PNG?"""
+    from helpers import figures
+    path = figures.write_feature_maps(tmp_path / "maps.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and 10_000 < path.stat().st_size < 200_000
