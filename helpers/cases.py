@@ -10,12 +10,13 @@ block of each check cell and the grader makes the same inputs again from them.
 import numpy as np
 
 from helpers import oracle
-from helpers.checks import checks
+from helpers.checks import cnn_checks
+from helpers.course import UNITS_BY_ID
 
 
-def case(unit, label, function=None, **spec):
+def case(unit, label, **spec):
     """A case spec for a check cell; the case id is unit/label-slug."""
-    function = function or unit.rsplit("_check", 1)[0].replace("_max", "").replace("_average", "")
+    function = UNITS_BY_ID[unit].function
     slug = "".join(ch if ch.isalnum() else "-" for ch in label.lower()).strip("-")
     while "--" in slug:
         slug = slug.replace("--", "-")
@@ -23,7 +24,7 @@ def case(unit, label, function=None, **spec):
 
 
 def _pool(mode, label, **spec):
-    return case(f"pool_forward_{mode}_check", label, "pool_forward", mode=mode, **spec)
+    return case(f"pool_forward_{mode}_check", label, mode=mode, **spec)
 
 
 VISIBLE = [
@@ -153,9 +154,9 @@ def hidden(unit):
 def args_of(spec):
     """The arguments of a case: the classic np.random.seed draws for the seeded examples, make_args otherwise."""
     if not spec.get("legacy"):
-        return checks.make_args(spec)
+        return cnn_checks.make_args(spec)
     np.random.seed(spec["seed"])
     drawn = {name: np.random.randn(*shape) for name, shape in spec["arrays"]}
     if spec.get("dZ_from_forward"):  # the classic conv_backward example differentiates its own output
         drawn["dZ"] = oracle.conv_forward(drawn["A_prev"], drawn["W"], drawn["b"], spec["hparameters"])[0]
-    return checks.make_args(spec, drawn)
+    return cnn_checks.make_args(spec, drawn)

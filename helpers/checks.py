@@ -1,4 +1,4 @@
-"""The released checks module (source/<assignment>/cnn_checks.py), imported for the grader's side.
+"""The released checks module (source/<assignment>/cnn_checks.py), loaded as `cnn_checks` for the grader's side.
 
 There is one copy of the comparison and message code: the file shipped beside the notebook.
 """
@@ -17,4 +17,4 @@ def _load():
     return module
 
 
-checks = _load()
+cnn_checks = _load()

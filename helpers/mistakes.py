@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from helpers import oracle, reference
+from helpers.course import HELPERS
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class Mistake:
 
     def build(self):
         """The buggy function, calling the instructor's helpers (the oracle's) like the stand-ins do."""
-        namespace = {"np": np, **{name: getattr(oracle, name) for name in STAND_INS}}
+        helpers = {name for names in HELPERS.values() for name in names}
+        namespace = {"np": np, **{name: getattr(oracle, name) for name in helpers}}
         source, filename = self.source(), f"<mistake {self.slug}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # lines in tracebacks
         exec(compile(source, filename, "exec"), namespace)
@@ -50,8 +52,6 @@ def split_docstring(source: str):
     return source[:closing], source[closing:]
 
 
-# The helpers a function may call, replaced by the instructor's while that function is graded.
-STAND_INS = ("zero_pad", "conv_single_step", "create_mask_from_window", "distribute_value")
 
 _CONV_STRIDE = (("vert_start = h * stride", "vert_start = h"), ("horiz_start = w * stride", "horiz_start = w"))
 _CONV_SIZE = ("n_H = (n_H_prev - f + 2 * pad) // stride + 1", "n_W = (n_W_prev - f + 2 * pad) // stride + 1")
@@ -187,7 +187,7 @@ MISTAKES = (
 )
 MISTAKES_BY_SLUG = {mistake.slug: mistake for mistake in MISTAKES}
 
-# The mistakes issue 4 names ("Grading students can trust"), by slug: the tests prove that each one
+# The mistakes most common in real submissions, by slug: the tests prove that each one
 # costs the points of its own check cell only and that its message reaches the student.
 NAMED = {
     "conv_stride_ignored": "stride ignored", "pool_stride_ignored": "stride ignored",

@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
+from helpers.grading.verify import results_of
 from helpers.tools.build import copy_course
 from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT, tool_env
 from helpers.tools.submissions import reference_sources, with_solutions  # noqa: F401 (re-exported for tests)
@@ -57,9 +58,7 @@ def autograde(course: Path, submissions: dict, *extra_args, check=True):
 def results(course: Path, student: str) -> dict:
     """{grade_id: the check cell's cnn_checks metadata} of a student's autograded notebook."""
     path = course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    notebook = nbformat.read(str(path), as_version=4)
-    return {cell.metadata["cnn_checks"]["grade_id"]: cell.metadata["cnn_checks"]
-            for cell in notebook.cells if "cnn_checks" in cell.metadata}
+    return results_of(nbformat.read(str(path), as_version=4))
 
 
 def scores(course: Path, student: str) -> dict:

@@ -12,7 +12,7 @@ import pytest
 from helpers import cases, expected, oracle, reference
 
 from helpers.tools import build
-from helpers.checks import checks
+from helpers.checks import cnn_checks
 from helpers.course import ASSIGNMENT, NOTEBOOK, RELEASE_DIR, ROOT, SOURCE_DIR, UNITS, total_points
 
 def printed(value, fact):
@@ -81,7 +81,7 @@ def test_source_is_in_sync(tmp_path):
     """Does rebuilding the source notebook and the check data give the committed files?"""
     (tmp_path / "images").mkdir()
     build.write_sources(tmp_path)
-    for name in (f"{NOTEBOOK}.ipynb", checks.DATA_FILE.name):
+    for name in (f"{NOTEBOOK}.ipynb", cnn_checks.DATA_FILE.name):
         assert filecmp.cmp(tmp_path / name, SOURCE_DIR / name, shallow=False), f"{name}: run `make release`"
 
 
@@ -158,17 +158,17 @@ def test_expected_output_cells_show_the_seeded_values():
         assert value in text, value
     for spec in seeded_cases():
         args = cases.args_of(spec)
-        assert checks.show(spec["function"], expected.expected(spec, args), args) in text
+        assert cnn_checks.show(spec["function"], expected.right_result(spec, args), args) in text
 
 
 def test_check_data_matches_the_oracle():
     """Are the stored expected values of every visible case what the oracle computes?"""
-    data = checks.load_data()
+    data = cnn_checks.load_data()
     assert [case["id"] for case in data["cases"]] == [spec["id"] for spec in cases.VISIBLE]
     for case, spec in zip(data["cases"], cases.VISIBLE):
         args = cases.args_of(spec)
-        record = {"returned": checks.encode(expected.expected(spec, args))}
-        assert checks.judge(spec["function"], record, checks.decode(case["expected"]), expected.tolerance(spec)).passed
+        record = {"returned": cnn_checks.encode(expected.right_result(spec, args))}
+        assert cnn_checks.judge(spec["function"], record, cnn_checks.decode(case["expected"]), expected.tolerance(spec)).passed
 
 
 def test_environment_yml_pins_the_requirements():
@@ -200,7 +200,7 @@ def test_readme_states_the_points():
 
 def test_check_data_is_json_with_messages():
     """Does the released data explain every mistake it can recognise?"""
-    data = json.loads(checks.DATA_FILE.read_text())
+    data = json.loads(cnn_checks.DATA_FILE.read_text())
     slugs = {slug for case in data["cases"] for slug in case["mistakes"]}
     assert slugs and slugs <= set(data["messages"])
 

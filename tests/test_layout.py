@@ -51,3 +51,10 @@ def test_readme_layout_names_every_module():
     names |= {"lesson", "grading", "tools"}
     missing = sorted(name for name in names if f"`{name}" not in row)
     assert not missing, f"README's layout table does not name {missing}"
+
+
+def test_the_shipped_checks_know_the_helpers_of_the_course():
+    """Does the numpy-only checks module shipped to students keep the same helpers as helpers/course.py?"""
+    from helpers.checks import cnn_checks
+    from helpers.course import HELPERS
+    assert cnn_checks.HELPERS == HELPERS

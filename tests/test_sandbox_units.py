@@ -10,10 +10,10 @@ import pytest
 from nbformat.v4 import new_output
 from traitlets.config.loader import PyFileConfigLoader
 
-from helpers.grading import leftovers, verify
+from helpers.grading import leftovers
 from helpers.course import ROOT
 from helpers.grading.sandbox import cgroups, command, execute, launcher, outputs, workcopy
-from helpers.grading.sandbox.execute import KERNELS_DIR, METADATA_KEY, SandboxedExecute
+from helpers.grading.sandbox.execute import KERNELS_DIR, SandboxedExecute
 
 # --- the kernel's working copy ------------------------------------------------------------------
 
@@ -284,6 +284,3 @@ def test_limits_are_documented_options_with_the_issues_defaults():
     assert (defaults.memory_limit, defaults.max_processes, defaults.output_text_limit) == (2 * 2**30, 64, 100_000)
 
 
-def test_the_sandbox_writes_where_verify_reads():
-    """Is the notebook metadata key the sandbox writes the one helpers.grading.verify reads its flags from?"""
-    assert METADATA_KEY == verify.SANDBOX_KEY

@@ -19,7 +19,7 @@ _graded = {}  # the one graded course of this session
 
 
 def mutant_student(mistake) -> str:
-    """named-<slug> for the mistakes issue 4 names (they get feedback), mutant-<slug> for the others."""
+    """named-<slug> for the most common mistakes (mistakes.NAMED: they get feedback), mutant-<slug> for the others."""
     return f"{'named' if mistake.slug in mistakes.NAMED else 'mutant'}-{mistake.slug}"
 
 

@@ -48,8 +48,8 @@ from traitlets import List
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from nbgrader.utils import is_locked
 
-from helpers.checks import checks
-from helpers.grading.verify import outputs_for
+from helpers.checks import cnn_checks
+from helpers.grading.verify import RESULT_KEY, outputs_for
 
 MIN_QUOTE = 20  # hidden lines at least this long (whitespace-normalized) count as quotable
 MAX_TEXT = 200_000  # characters of one output shown at most; longer outputs are replaced
@@ -59,7 +59,7 @@ QUOTED = "[removed from the feedback: this output quoted the hidden tests]"
 RICH = "[this output ({kinds}) is not shown in the feedback; your own notebook has it]"
 TOO_LONG = "[an output of {size} characters is not shown in the feedback; your own notebook has it]"
 TEXT_MIME = "text/plain"
-RELEASED = (Path(checks.__file__), checks.DATA_FILE)  # shipped beside the notebook: what they say is public
+RELEASED = (Path(cnn_checks.__file__), cnn_checks.DATA_FILE)  # shipped beside the notebook: what they say is public
 
 
 def hidden_lines(nb):
@@ -234,7 +234,7 @@ def note(text):
 def shown_output(output, hidden):
     """The output as the feedback shows it (or a note in its place); None for a recorded check result."""
     data = output.get("data", {})
-    if checks.MIME in data:
+    if cnn_checks.MIME in data:
         return None
     text = output_text(output)
     if text is None:
@@ -268,14 +268,14 @@ class HideHiddenTests(NbGraderPreprocessor):
         hidden = HiddenText(nb)
         clear = ClearHiddenTests(enforce_metadata=False)
         for cell in nb.cells:
-            if "cnn_checks" in cell.metadata:
-                cell.metadata["cnn_checks"] = student_view(cell.metadata["cnn_checks"], hidden)
+            if RESULT_KEY in cell.metadata:
+                cell.metadata[RESULT_KEY] = student_view(cell.metadata[RESULT_KEY], hidden)
             if is_locked(cell) and clear._remove_hidden_test_region(cell):
                 cell.source = cell.source.rstrip("\n") + "\n# (hidden checks ran here: their results are below)"
             if cell.cell_type != "code":
                 continue
-            if "cnn_checks" in cell.metadata:
-                cell.outputs = outputs_for(cell.metadata["cnn_checks"], [], detail=False)
+            if RESULT_KEY in cell.metadata:
+                cell.outputs = outputs_for(cell.metadata[RESULT_KEY], [], detail=False)
             else:
                 cell.outputs = [kept for kept in (shown_output(out, hidden) for out in cell.outputs) if kept]
         _drop_split_quotes(nb, hidden)
@@ -284,7 +284,7 @@ class HideHiddenTests(NbGraderPreprocessor):
 
 def _drop_split_quotes(nb, hidden):
     """Replace every student text output if, joined in order, they quote the hidden tests."""
-    student_cells = [cell for cell in nb.cells if cell.cell_type == "code" and "cnn_checks" not in cell.metadata]
+    student_cells = [cell for cell in nb.cells if cell.cell_type == "code" and RESULT_KEY not in cell.metadata]
     joined = "".join(output_text(out) or "" for cell in student_cells for out in cell.outputs)
     if hidden.quoted_in(joined):
         for cell in student_cells:

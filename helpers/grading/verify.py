@@ -19,16 +19,17 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nbformat.v4 import new_output
 
 from helpers import cases, expected
-from helpers.checks import checks
-from helpers.course import UNITS_BY_ID
+from helpers.checks import cnn_checks
+from helpers.course import UNITS_BY_ID, helper_units
+from helpers.grading.sandbox.execute import METADATA_KEY as SANDBOX_KEY
 
-# A check cell whose function calls these helpers ran with the instructor's versions of them.
-HELPER_UNITS = {
-    "conv_forward": ("zero_pad_check", "conv_single_step_check"),
-    "conv_backward": ("zero_pad_check",),
-    "pool_backward": ("create_mask_from_window_check", "distribute_value_check"),
-}
-SANDBOX_KEY = "cnn_sandbox"  # notebook metadata the sandbox writes: {"flags": [...]}
+RESULT_KEY = "cnn_checks"  # a check cell's metadata key for its structured result
+
+
+def results_of(notebook):
+    """{grade_id: the structured result} of an autograded notebook's check cells."""
+    return {cell.metadata[RESULT_KEY]["grade_id"]: cell.metadata[RESULT_KEY]
+            for cell in notebook.cells if RESULT_KEY in cell.metadata}
 
 
 def case_ids(grade_id):
@@ -42,8 +43,8 @@ def split_outputs(cell):
     grade_id = cell.metadata["nbgrader"]["grade_id"]
     for output in cell.get("outputs", []):
         data = output.get("data", {})
-        if checks.MIME in data:
-            record = data[checks.MIME]
+        if cnn_checks.MIME in data:
+            record = data[cnn_checks.MIME]
             case = record.get("case") if isinstance(record, dict) else None
             if not isinstance(record, dict) or record.get("unit") != grade_id:
                 flags.append("a result recorded for another check cell")
@@ -81,7 +82,6 @@ def as_text(output):
 def judge_cell(cell):
     """The structured result of one check cell (see the module docstring)."""
     grade_id = cell.metadata["nbgrader"]["grade_id"]
-    unit = UNITS_BY_ID[grade_id]
     records, flags, own, errors = split_outputs(cell)
     visible = {spec["id"] for spec in cases.visible(grade_id)}
     results, notes = [], []
@@ -90,15 +90,22 @@ def judge_cell(cell):
             verdict = expected.judge_case(case_id, records[case_id])
         else:
             reason = errors[0] if errors else "no result was recorded"
-            verdict = checks.Verdict(False, f"the check did not run ({reason})", f"the check did not run ({reason})")
+            verdict = cnn_checks.Verdict(False, f"the check did not run ({reason})", f"the check did not run ({reason})")
         if verdict.note and verdict.note not in notes:
             notes.append(verdict.note)
         results.append({"id": case_id, "label": _label(case_id), "visible": case_id in visible,
                         "passed": verdict.passed, "mistake": verdict.mistake,
                         "message": verdict.summary, "detail": verdict.detail})
-    return {"grade_id": grade_id, "function": unit.function, "points": cell.metadata["nbgrader"].get("points", 0),
-            "graded": utils.is_grade(cell), "passed": not flags and all(r["passed"] for r in results),
-            "flags": flags, "notes": notes, "cases": results}, own
+    return cell_result(cell, results, flags, notes), own
+
+
+def cell_result(cell, cases, flags, notes):
+    """The structured result of a check cell, kept in its metadata under RESULT_KEY."""
+    grade_id = cell.metadata["nbgrader"]["grade_id"]
+    return {"grade_id": grade_id, "function": UNITS_BY_ID[grade_id].function,
+            "points": cell.metadata["nbgrader"].get("points", 0), "graded": utils.is_grade(cell),
+            "passed": not flags and all(case["passed"] for case in cases), "flags": flags, "notes": notes,
+            "cases": cases}
 
 
 def _label(case_id):
@@ -164,27 +171,23 @@ class VerifyChecks(NbGraderPreprocessor):
             result["notes"] += stand_in_notes(result["function"], solutions.get(result["function"], ""), done)
             done[grade_id] = result
             cell.outputs = outputs_for(result, own)
-            cell.metadata["cnn_checks"] = result
+            cell.metadata[RESULT_KEY] = result
         return nb, resources
 
 
 def stand_in_notes(function, solution_source, done):
     """Notes for a check whose function calls helpers that fail their own checks."""
     notes = []
-    for helper_unit in HELPER_UNITS.get(function, ()):
-        helper = UNITS_BY_ID[helper_unit].function
-        if helper in solution_source and helper_unit in done and not done[helper_unit]["passed"]:
+    for helper_unit in helper_units(function):
+        helper, grade_id = helper_unit.function, helper_unit.grade_id
+        if helper in solution_source and grade_id in done and not done[grade_id]["passed"]:
             notes.append(f"while {function} was checked, the instructor's {helper} stood in for yours, "
-                         f"which fails its own check ({helper_unit}): {function} is not charged for it, fix {helper}.")
+                         f"which fails its own check ({grade_id}): {function} is not charged for it, fix {helper}.")
     return notes
 
 
 def _grader_error(cell, text):
-    grade_id = cell.metadata["nbgrader"]["grade_id"]
-    return {"grade_id": grade_id, "function": UNITS_BY_ID[grade_id].function,
-            "points": cell.metadata["nbgrader"].get("points", 0), "graded": utils.is_grade(cell),
-            "passed": False, "flags": [f"the grader could not judge this cell: {text.strip().splitlines()[-1]}"],
-            "notes": [], "cases": []}
+    return cell_result(cell, [], [f"the grader could not judge this cell: {text.strip().splitlines()[-1]}"], [])
 
 
 class FlagForReview(NbGraderPreprocessor):
@@ -192,7 +195,7 @@ class FlagForReview(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         flagged = [cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells
-                   if cell.metadata.get("cnn_checks", {}).get("flags") and utils.is_grade(cell)]
+                   if cell.metadata.get(RESULT_KEY, {}).get("flags") and utils.is_grade(cell)]
         if not flagged:
             return nb, resources
         info = resources["nbgrader"]

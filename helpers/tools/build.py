@@ -18,12 +18,12 @@ import nbformat
 import numpy as np
 
 from helpers import cases, expected, figures, mistakes, oracle, reference
-from helpers.checks import checks
-from helpers.course import (ASSIGNMENT, CHECKS_MODULE, COURSE_FILES, NOTEBOOK, ROOT, SOURCE_DIR, UNITS, points,
+from helpers.checks import cnn_checks
+from helpers.course import (ASSIGNMENT, CHECKS_MODULE, COURSE_FILES, HELPERS, NOTEBOOK, ROOT, SOURCE_DIR, UNITS, points,
                             tool_env)
 
 LESSON_DIR = Path(__file__).resolve().parent.parent / "lesson"
-DATA_FILE = checks.DATA_FILE.name
+DATA_FILE = cnn_checks.DATA_FILE.name
 
 # The lesson in order: markdown files of helpers/lesson/, and the functions whose cells follow them.
 OUTLINE = [
@@ -49,12 +49,6 @@ EXERCISES = {"conv_forward_vectorized": "conv_forward_vectorized_compare"}
 # the student may change, run on the seeded example; nbgrader treats it as the student's own cell.
 SCRATCH = ("zero_pad", "conv_single_step", "conv_forward", "pool_forward", "conv_backward",
            "create_mask_from_window", "distribute_value", "pool_backward")
-# Helpers replaced by the instructor's version while a function's hidden cases run.
-STAND_INS = {
-    "conv_forward": ("zero_pad", "conv_single_step"),
-    "conv_backward": ("zero_pad",),
-    "pool_backward": ("create_mask_from_window", "distribute_value"),
-}
 
 
 def shipped_in_words():
@@ -78,7 +72,7 @@ def locked_cell(source, grade_id):
 
 def imports_cell():
     """numpy and the checks; opened without the files beside it, an error that names them."""
-    names = sorted(name for name in dir(checks) if name.startswith("check_"))
+    names = sorted(name for name in dir(cnn_checks) if name.startswith("check_"))
     source = (
         "import os\n\nimport numpy as np\n\n"
         "# Handed out with this notebook, and needed in its own folder:\n"
@@ -130,7 +124,7 @@ def hidden_block(unit):
     """The hidden part of a check cell: stand-in helpers and the hidden cases, recorded for the grader."""
     keys = ("id", "function", "seed", "arrays", "hparameters", "mode", "pad", "dz", "shape", "dtype", "distinct")
     specs = [{key: spec[key] for key in keys if key in spec} for spec in cases.hidden(unit.grade_id)]
-    helpers = STAND_INS.get(unit.function, ())
+    helpers = HELPERS.get(unit.function, ())
     stand_in_sources = [_stand_in_source(helper) for helper in helpers]
     imports = ["import math"] if any("math." in source for source in stand_in_sources) else []
     lines = ["### BEGIN HIDDEN TESTS", *imports, "from cnn_checks import run_hidden", ""]
@@ -185,7 +179,7 @@ def expected_output_cell(unit):
     blocks = []
     for spec in shown:
         args = cases.args_of(spec)
-        blocks.append(f"```\n{checks.show(unit.function, expected.expected(spec, args), args)}\n```")
+        blocks.append(f"```\n{cnn_checks.show(unit.function, expected.right_result(spec, args), args)}\n```")
     heading = "**Expected output** of the seeded example" + ("s" if len(shown) > 1 else "") + ":"
     where = SHOWN_NAMES[unit.function].format(pad=cases.args_of(shown[0])[1] if unit.function == "zero_pad" else "")
     return nbformat.v4.new_markdown_cell(heading + "\n\n" + "\n\n".join(blocks) + "\n\n" + where)
@@ -223,11 +217,11 @@ def build_check_data():
     data = {"cases": [], "messages": mistakes.MESSAGES}
     for spec in cases.VISIBLE:
         args = cases.args_of(spec)
-        right = expected.expected(spec, args)
+        right = expected.right_result(spec, args)
         data["cases"].append({
             "id": spec["id"], "unit": spec["unit"], "function": spec["function"], "label": spec["label"],
-            "show": bool(spec.get("show")), "args": [checks.encode(arg) for arg in args],
-            "expected": checks.encode(right), "mistakes": expected.mistake_records(spec, args, right),
+            "show": bool(spec.get("show")), "args": [cnn_checks.encode(arg) for arg in args],
+            "expected": cnn_checks.encode(right), "mistakes": expected.mistake_records(spec, args, right),
         })
     return data
 

@@ -18,15 +18,13 @@ import nbformat
 
 from helpers import mistakes
 from helpers.alternatives import alternative_solutions
+from helpers.grading.verify import results_of
 from helpers.tools.build import generate_release
 from helpers.course import ASSIGNMENT, NOTEBOOK, RELEASE_DIR, ROOT, UNITS, points
 from helpers.tools.submissions import reference_sources, with_solutions
 
 DEMO_MISTAKES = ("conv_stride_ignored", "pool_mode_ignored", "unpad_negative_slice", "pool_backward_stride_ignored")
 GENERATED = ("gradebook.db", "submitted", "feedback", "exports", "reports")
-SHORT = {"zero_pad_check": "pad", "conv_single_step_check": "step", "conv_forward_check": "conv",
-         "pool_forward_max_check": "max", "pool_forward_average_check": "avg", "conv_backward_check": "conv_b",
-         "create_mask_from_window_check": "mask", "distribute_value_check": "dist", "pool_backward_check": "pool_b"}
 
 
 def submissions():
@@ -50,16 +48,14 @@ def nbgrader(*args):
 
 def check_table(students):
     """One line per student: each check's points (or pass/fail for the optional part) and the total."""
-    header = f"{'student':<12}" + "".join(f"{SHORT[unit.grade_id]:>8}" for unit in UNITS) + f"{'total':>8}"
+    header = f"{'student':<12}" + "".join(f"{unit.short:>8}" for unit in UNITS) + f"{'total':>8}"
     lines = [header, "-" * len(header)]
     for student in students:
         path = ROOT / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
         if not path.exists():
             lines.append(f"{student:<12}  (not graded: see the autograde messages)")
             continue
-        notebook = nbformat.read(str(path), as_version=4)
-        results = {cell.metadata["cnn_checks"]["grade_id"]: cell.metadata["cnn_checks"]
-                   for cell in notebook.cells if "cnn_checks" in cell.metadata}
+        results = results_of(nbformat.read(str(path), as_version=4))
         row, total = f"{student:<12}", 0
         for unit in UNITS:
             passed = results.get(unit.grade_id, {}).get("passed", False)
@@ -67,7 +63,7 @@ def check_table(students):
             total += earned
             row += f"{(str(earned) if unit.graded else ('pass' if passed else 'fail')):>8}"
         lines.append(row + f"{total:>8}")
-    worth = ", ".join(f"{SHORT[u.grade_id]}={points(u)}" for u in UNITS if u.graded)
+    worth = ", ".join(f"{u.short}={points(u)}" for u in UNITS if u.graded)
     lines.append(f"points: {worth}; conv_b, mask, dist, pool_b: optional part, 0 points")
     return "\n".join(lines)
 

@@ -24,10 +24,8 @@ import numpy as np
 
 from helpers import cases, expected, mistakes, oracle
 
-from helpers.tools import build
-from helpers.checks import checks
-from helpers.course import CHECKS_MODULE, RELEASE_DIR, UNITS
-from helpers.tools.demo import SHORT  # short column names of the check cells
+from helpers.checks import cnn_checks
+from helpers.course import CHECKS_MODULE, HELPERS, RELEASE_DIR, UNITS
 from helpers.tools.submissions import reference_sources
 
 BLOCKED = "could not be checked"  # what a visible check prints when a helper it calls is at fault
@@ -57,7 +55,7 @@ def submission(sources: dict) -> dict:
 
 def callers(function: str) -> set:
     """The functions whose instructor's solution calls `function`."""
-    return {caller for caller, helpers in build.STAND_INS.items() if function in helpers}
+    return {caller for caller, helpers in HELPERS.items() if function in helpers}
 
 
 @contextlib.contextmanager
@@ -127,12 +125,12 @@ class Graded:
 def run_graded(unit, namespace) -> Graded:
     """Record the function on every case of the cell with the stand-in helpers, and judge each record."""
     function = unit.function
-    stand_ins = {name: getattr(oracle, name) for name in build.STAND_INS.get(function, ())}
+    stand_ins = {name: getattr(oracle, name) for name in HELPERS.get(function, ())}
     failed = {"visible": 0, "hidden": 0}
     slugs, messages = [], []
     for kind, specs in (("visible", cases.visible(unit.grade_id)), ("hidden", cases.hidden(unit.grade_id))):
         with quiet_numpy():  # as cnn_checks.run_hidden records them in the kernel
-            records = checks.record_all(function, namespace[function], [cases.args_of(spec) for spec in specs], stand_ins)
+            records = cnn_checks.record_all(function, namespace[function], [cases.args_of(spec) for spec in specs], stand_ins)
         for spec, record in zip(specs, records):
             verdict = expected.judge_case(spec["id"], record)
             if not verdict.passed:
@@ -223,7 +221,7 @@ this mistake's own explanation; x no visible check raises CheckFailed"""
 
 def render(rows) -> str:
     name_width = max(len(mistake.slug) for mistake, _, _ in rows) + 2
-    header = f"{'mutant':<{name_width}}" + "".join(f"{SHORT[unit.grade_id]:>7}" for unit in UNITS)
+    header = f"{'mutant':<{name_width}}" + "".join(f"{unit.short:>7}" for unit in UNITS)
     header += f"{'visible':>9}{'hidden':>9}"
     lines = [header, "-" * len(header)]
     for mistake, row, summary in rows:
@@ -238,7 +236,7 @@ def render(rows) -> str:
               f"{'mutants caught':<28}{_of(rows, 'visible_caught'):>16}{_of(rows, 'hidden_caught'):>14}",
               f"{'  with their own message':<28}{_of(rows, 'visible_names_it'):>16}{'':>14}",
               f"{'charged to own cells only':<28}{'':>16}{_of(rows, 'charged_own_only'):>14}",
-              f"({count} mutants; named in issue 4: {sum(m.slug in mistakes.NAMED for m, _, _ in rows)})"]
+              f"({count} mutants; among them the {sum(m.slug in mistakes.NAMED for m, _, _ in rows)} most common in real submissions)"]
     return "\n".join(lines)
 
 

@@ -36,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from helpers.course import ROOT, UNITS, Unit
 from helpers.mistakes import MISTAKES_BY_SLUG
-from helpers.grading.verify import SANDBOX_KEY
+from helpers.grading.verify import SANDBOX_KEY, results_of
 
 DPI = 100
 BLUE, ORANGE, GREY, VERMILLION = "#0072B2", "#E69F00", "#999999", "#D55E00"  # Okabe & Ito, as the lesson's figures
@@ -162,9 +162,7 @@ def open_gradebook(db_url: str) -> Gradebook:
 def read_autograded(path: Path) -> tuple:
     """({grade_id: cnn_checks metadata} of an autograded notebook's check cells, the sandbox's metadata or {})."""
     notebook = nbformat.read(str(path), as_version=4)
-    checks = {cell.metadata["cnn_checks"]["grade_id"]: cell.metadata["cnn_checks"]
-              for cell in notebook.cells if "cnn_checks" in cell.metadata}
-    return checks, notebook.metadata.get(SANDBOX_KEY, {})
+    return results_of(notebook), notebook.metadata.get(SANDBOX_KEY, {})
 
 
 def grading_problems(student: Student, needs_manual: list) -> list:
@@ -242,10 +240,6 @@ def load_class(course_root: Path, assignment: str) -> ClassResults:
 # --------------------------------------------------------------------------------------------
 # Summaries: pass rates and mistakes.
 
-def unit_label(unit: Unit) -> str:
-    return f"{unit.function} ({unit.mode})" if unit.mode else unit.function
-
-
 def pass_rates(results: ClassResults) -> list:
     """[(unit, students who passed, students who submitted)] for every check, in the lesson's order."""
     rows = []
@@ -313,7 +307,7 @@ def pass_rate_chart(rates: list) -> Figure:
     axes = figure.subplots(len(groups), 1, sharex=True, squeeze=False,
                            gridspec_kw={"height_ratios": [len(rows) for _, rows in groups]})[:, 0]
     for ax, (title, rows) in zip(axes, groups):
-        labels = [unit_label(unit) for unit, _, _ in rows]
+        labels = [unit.label for unit, _, _ in rows]
         shares = [passed / total if total else 0 for _, passed, total in rows]
         ax.barh(labels, shares, color=BLUE if rows[0][0].graded else GREY)
         for y, (share, (_, passed, total)) in enumerate(zip(shares, rows)):
@@ -434,7 +428,7 @@ def scores_section(results: ClassResults) -> str:
 def pass_rate_section(results: ClassResults) -> str:
     rates = pass_rates(results)
     image = png_data_uri(pass_rate_chart(rates))
-    rows = [("", [unit_label(unit), "graded" if unit.graded else "optional",
+    rows = [("", [unit.label, "graded" if unit.graded else "optional",
                   (number(results.max_scores.get(unit.grade_id, 0)), {"class": "num"}),
                   (f"{passed} of {total}", {"class": "num", "data-sort": str(passed)}),
                   (f"{passed / total:.0%}" if total else "–", {"class": "num"})])
@@ -461,8 +455,8 @@ def students_section(results: ClassResults) -> str:
     graded = [unit for unit in UNITS if unit.grade_id in results.max_scores]
     optional = [unit for unit in UNITS if unit.grade_id not in results.max_scores]
     named = any(student.first_name or student.last_name for student in results.students)
-    headers = (["student"] + ["name"] * named + ["status", "total"] + [unit_label(u) for u in graded]
-               + [f"{unit_label(u)} (optional)" for u in optional] + ["mistakes", "problems"])
+    headers = (["student"] + ["name"] * named + ["status", "total"] + [u.label for u in graded]
+               + [f"{u.label} (optional)" for u in optional] + ["mistakes", "problems"])
     rows = []
     for student in results.students:
         row = [student.student_id] + [student.name] * named + [student.status,
