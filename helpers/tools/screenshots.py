@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 
+from helpers import figures
 from helpers.tools import browser, demo, report
 from helpers.tools.build import copy_course
 from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT, tool_env
@@ -87,4 +88,5 @@ def main(argv=None) -> int:
             print(f"wrote {args.out / 'student-notebook.png'}")
             class_report(chromium, course, args.out / "class-report.png")
             print(f"wrote {args.out / 'class-report.png'}")
+    print(f"wrote {figures.write_feature_maps(args.out / 'feature-maps.png')}")
     return 0

@@ -76,13 +76,15 @@ def fill(release_nb, solutions: dict[str, str], variant: str, index: int):
     """A copy of the released notebook with its solution cells filled as `variant` says."""
     nb = nbformat.from_dict(json.loads(json.dumps(release_nb)))
     cells = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")]
-    target = index % len(cells)  # the cell a "wrong" or "partial" submission gets wrong
+    checked = "".join(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    graded = [c for c in cells if c.metadata["nbgrader"]["grade_id"] in checked] or cells  # not an ungraded exercise
+    target = graded[index % len(graded)]  # the cell a "wrong" or "partial" submission gets wrong
     for position, cell in enumerate(cells):
         correct = solutions[cell.metadata["nbgrader"]["grade_id"]]
-        if variant == "untouched" or (variant == "partial" and position == target):
+        if variant == "untouched" or (variant == "partial" and cell is target):
             continue
         cell.source = correct
-        if variant == "wrong" and position == target:
+        if variant == "wrong" and cell is target:
             cell.source = correct + OFF_BY_ONE_CODE + "".join(
                 f"{name} = _off_by_one({name})\n" for name in defined_functions(correct))
         if position == 0 and variant == "crash":
