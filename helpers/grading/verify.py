@@ -11,6 +11,7 @@ kernel did to numpy, the checks or its own outputs, only a right result for ever
 once, passes. The structured result goes into `cell.metadata["cnn_checks"]` for the feedback
 and the class report. FlagForReview, after SaveAutoGrades, marks flagged cells for manual review.
 """
+import ast
 import traceback
 
 from nbgrader import utils
@@ -169,10 +170,34 @@ class VerifyChecks(NbGraderPreprocessor):
             result["flags"] += sandbox_flags
             result["passed"] = result["passed"] and not sandbox_flags
             result["notes"] += stand_in_notes(result["function"], solutions.get(result["function"], ""), done)
+            if numerical_case(result, solutions.get(result["function"], "")):
+                result["cases"].append(numerical_case(result, solutions[result["function"]]))
+                result["passed"] = False
             done[grade_id] = result
             cell.outputs = outputs_for(result, own)
             cell.metadata[RESULT_KEY] = result
         return nb, resources
+
+
+def numerical_case(result, solution_source):
+    """A failing case for a backward function whose solution calls a forward function, else None.
+
+    Gradients estimated from the forward pass (finite differences) pass every numerical case but
+    are not what the exercise teaches; by name is what the grader can see from outside the kernel.
+    """
+    if result["function"] not in ("conv_backward", "pool_backward"):
+        return None
+    try:
+        names = {node.id for node in ast.walk(ast.parse(solution_source)) if isinstance(node, ast.Name)}
+    except SyntaxError:
+        return None  # the cases already fail
+    forward = sorted(names & cnn_checks.FORWARD_FUNCTIONS)
+    if not forward:
+        return None
+    message = (f"{result['function']} calls {' and '.join(forward)}: gradients estimated from the forward pass "
+               "earn nothing; compute them with the chain rule, as section 5 derives them")
+    return {"id": f"{result['grade_id']}/chain-rule", "label": "gradients by the chain rule, not from the forward pass",
+            "visible": True, "passed": False, "mistake": None, "message": message, "detail": message}
 
 
 def stand_in_notes(function, solution_source, done):

@@ -33,6 +33,9 @@ HELPERS = {
 }
 
 
+FORWARD_FUNCTIONS = {"conv_forward", "pool_forward", "conv_forward_vectorized"}  # a backward pass must not call them
+
+
 class CheckFailed(AssertionError):
     """Raised by a check when the function under test gives a wrong result."""
 
@@ -591,6 +594,10 @@ def run_visible(unit, function, fn):
         raise CheckFailed(f"{function} is not a function (it is {_describe(fn)}); run the cell that defines it")
     if grading():
         return  # the grader runs these cases again, with its stand-in helpers (see run_hidden)
+    forward = sorted(set(getattr(getattr(fn, "__code__", None), "co_names", ())) & FORWARD_FUNCTIONS)
+    if function in ("conv_backward", "pool_backward") and forward:
+        raise CheckFailed(f"{function} calls {' and '.join(forward)}: gradients estimated from the forward pass "
+                          "earn nothing; compute them with the chain rule, as section 5 derives them")
     cases, messages = _cases(unit)
     failures, notes = [], []
     for case in cases:
