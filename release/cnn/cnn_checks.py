@@ -31,8 +31,6 @@ HELPERS = {
     "conv_backward": ("zero_pad",),
     "pool_backward": ("create_mask_from_window", "distribute_value"),
 }
-
-
 FORWARD_FUNCTIONS = {"conv_forward", "pool_forward", "conv_forward_vectorized"}  # a backward pass must not call them
 
 
@@ -45,111 +43,165 @@ class CheckFailed(AssertionError):
 
 
 # --------------------------------------------------------------------------------------------
-# Values <-> JSON: how arguments, results and expected values are stored and recorded.
-
-def encode(value):
-    """A JSON-able description of value (arrays, numbers, tuples, lists, dicts, strings)."""
-    if isinstance(value, (bool, str)) or value is None:
-        return value
-    if isinstance(value, np.ndarray) and value.size > MAX_RECORDED:
-        return {"other": "ndarray", "repr": f"an array of shape {value.shape}, too large to record"}
-    if isinstance(value, (np.ndarray, np.generic)) and np.asarray(value).dtype != object:
-        # before float: np.float64 is a float whose repr, np.float64(...), float() can't read back
-        buffer = io.BytesIO()
-        np.save(buffer, np.asarray(value), allow_pickle=False)
-        kind = "array" if isinstance(value, np.ndarray) else "scalar"
-        return {kind: base64.b64encode(buffer.getvalue()).decode("ascii")}
-    if isinstance(value, int):
-        return {"int": str(value)}
-    if isinstance(value, float):
-        return {"float": repr(value)}
-    if isinstance(value, (tuple, list)):
-        return {type(value).__name__: [encode(item) for item in value]}
-    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
-        return {"dict": {key: encode(item) for key, item in value.items()}}
-    return {"other": type(value).__name__, "repr": repr(value)[:300]}
+# The checks you run: one per function, on the stored cases, with what is wrong and why.
 
 
-class Opaque:
-    """Stands for a value that could not be recorded (e.g. an object of an unexpected type)."""
-
-    def __init__(self, type_name, text):
-        self.type_name, self.text = type_name, text
-
-    def __repr__(self):
-        return self.text
+def check_zero_pad(zero_pad):
+    """Check zero_pad on the stored cases."""
+    run_visible("zero_pad_check", "zero_pad", zero_pad)
 
 
-def decode(data):
-    """The value described by encode()."""
-    if not isinstance(data, dict):
-        return data
-    (kind, body), = [(k, v) for k, v in data.items() if k != "repr"] or [("other", "?")]
-    if kind == "int":
-        return int(body)
-    if kind == "float":
-        return float(body)
-    if kind in ("array", "scalar"):
-        array = np.load(io.BytesIO(base64.b64decode(body)), allow_pickle=False)
-        return array if kind == "array" else array[()]
-    if kind == "tuple":
-        return tuple(decode(item) for item in body)
-    if kind == "list":
-        return [decode(item) for item in body]
-    if kind == "dict":
-        return {key: decode(item) for key, item in body.items()}
-    return Opaque(str(body), data.get("repr", "?"))
+def check_conv_single_step(conv_single_step):
+    """Check conv_single_step on the stored cases."""
+    run_visible("conv_single_step_check", "conv_single_step", conv_single_step)
 
 
-# --------------------------------------------------------------------------------------------
-# Inputs of the hidden cases, made from a seed so that the grader can make them again.
-
-def _draw(spec):
-    """{name: array} drawn in order from np.random.default_rng(spec["seed"])."""
-    rng = np.random.default_rng(spec["seed"])
-    dtype = np.dtype(spec.get("dtype", "float64"))
-    arrays = {}
-    for name, shape in spec.get("arrays", []):
-        if spec.get("distinct") and name in ("A_prev", "x"):
-            values = rng.permutation(int(np.prod(shape))) * 0.01 - 0.005 * np.prod(shape)
-            arrays[name] = values.reshape(shape).astype(dtype)
-        else:
-            arrays[name] = rng.standard_normal(shape).astype(dtype)
-    return arrays
+def check_conv_forward(conv_forward):
+    """Check conv_forward on the stored cases (it uses your zero_pad and conv_single_step)."""
+    run_visible("conv_forward_check", "conv_forward", conv_forward)
 
 
-def make_args(spec, arrays=None):
-    """The positional arguments of the function named in spec, made from its seed.
+def check_pool_forward(pool_forward, mode):
+    """Check pool_forward in the given mode ("max" or "average") on the stored cases."""
+    run_visible(f"pool_forward_{mode}_check", "pool_forward", pool_forward)
 
-    spec: {"function", "seed", "arrays": [[name, shape], ...], "dtype", "distinct": bool,
-    "hparameters", "mode", "pad", "dz", "shape"}. Arrays are drawn in order from
-    np.random.default_rng(seed); with "distinct", values are spread at least 0.01 apart so that
-    every pooling window has a unique maximum. `arrays` ({name: array}) replaces the drawing.
-    """
-    arrays = _draw(spec) if arrays is None else arrays
-    function = spec["function"]
-    hparameters = spec.get("hparameters")
-    if function == "zero_pad":
-        return (arrays["X"], spec["pad"])
-    if function == "conv_single_step":
-        return (arrays["a_slice_prev"], arrays["W"], arrays["b"])
-    if function == "conv_forward":
-        return (arrays["A_prev"], arrays["W"], arrays["b"], dict(hparameters))
-    if function == "pool_forward":
-        return (arrays["A_prev"], dict(hparameters), spec["mode"])
-    if function == "conv_backward":
-        return (arrays["dZ"], (arrays["A_prev"], arrays["W"], arrays["b"], dict(hparameters)))
-    if function == "create_mask_from_window":
-        return (arrays["x"],)
-    if function == "distribute_value":
-        return (spec["dz"], tuple(spec["shape"]))
-    if function == "pool_backward":
-        return (arrays["dA"], (arrays["A_prev"], dict(hparameters)), spec["mode"])
-    raise ValueError(f"make_args: unknown function {function!r} in case {spec.get('id')!r}")
+
+def check_conv_backward(conv_backward):
+    """Check conv_backward on the stored cases (it uses your zero_pad)."""
+    run_visible("conv_backward_check", "conv_backward", conv_backward)
+
+
+def check_create_mask_from_window(create_mask_from_window):
+    """Check create_mask_from_window on the stored cases."""
+    run_visible("create_mask_from_window_check", "create_mask_from_window", create_mask_from_window)
+
+
+def check_distribute_value(distribute_value):
+    """Check distribute_value on the stored cases."""
+    run_visible("distribute_value_check", "distribute_value", distribute_value)
+
+
+def check_pool_backward(pool_backward):
+    """Check pool_backward in both modes on the stored cases (it uses your mask and distribute helpers)."""
+    run_visible("pool_backward_check", "pool_backward", pool_backward)
+
+
+def run_visible(unit, function, fn):
+    """Run the visible cases of one check cell; print what was checked; raise CheckFailed on a failure."""
+    if not callable(fn):
+        raise CheckFailed(f"{function} is not a function (it is {_describe(fn)}); run the cell that defines it")
+    if grading():
+        return  # the grader runs these cases again, with its stand-in helpers (see run_hidden)
+    forward = sorted(set(getattr(getattr(fn, "__code__", None), "co_names", ())) & FORWARD_FUNCTIONS)
+    if function in ("conv_backward", "pool_backward") and forward:
+        raise CheckFailed(f"{function} calls {' and '.join(forward)}: gradients estimated from the forward pass "
+                          "earn nothing; compute them with the chain rule, as section 5 derives them")
+    cases, messages = _cases(unit)
+    failures, notes = [], []
+    for case in cases:
+        args = tuple(decode(arg) for arg in case["args"])
+        record = call(function, fn, args, _documented_helpers(function, fn))
+        verdict = judge(function, record, decode(case["expected"]), _tolerance(case), case["mistakes"], messages)
+        if case.get("show") and "returned" in record and verdict.passed:
+            print(show(function, decode(record["returned"]), args))
+        print(("  ok    " if verdict.passed else "  FAIL  ") + case["label"])
+        if not verdict.passed:
+            print("        " + verdict.detail.replace("\n", "\n  "))
+            failures.append((case, verdict))
+        if verdict.note and verdict.note not in notes:
+            notes.append(verdict.note)
+    for note in notes:
+        print(f"  Note: {note}")
+    if failures:
+        blocked = _failing_helpers(function, fn)
+        if blocked:
+            _print_blocked(function, blocked)
+            return
+        raise CheckFailed(f"{function}: {len(failures)} of {len(cases)} checks failed: {failures[0][1].summary}")
+    print(f"All {len(cases)} checks of {function} passed.")
+
+
+def _print_blocked(function, blocked):
+    names = " and ".join(blocked)
+    print(f"\n{function} could not be checked: it calls {names}, which fails its own check. "
+          f"Fix {names} first, then run this check again.")
+
+
+def _failing_helpers(function, fn):
+    """Names of the helpers fn calls whose own visible checks fail (so that fn can't be judged)."""
+    failing = []
+    for helper in HELPERS.get(function, ()):
+        helper_fn = getattr(fn, "__globals__", {}).get(helper)
+        if helper not in getattr(getattr(fn, "__code__", None), "co_names", ()) or not callable(helper_fn):
+            continue
+        cases, messages = _cases(f"{helper}_check")
+        for case in cases:
+            record = call(helper, helper_fn, tuple(decode(arg) for arg in case["args"]))
+            if not judge(helper, record, decode(case["expected"]), _tolerance(case)).passed:
+                failing.append(helper)
+                break
+    return failing
+
+
+def _as_documented(helper):
+    """The student's conv_single_step returning a float, as its docstring asks, when it returns a size-1 array."""
+    def documented(*args):
+        value = helper(*args)
+        return float(np.ravel(value)[0]) if isinstance(value, np.ndarray) and value.size == 1 else value
+    return documented
+
+
+def _documented_helpers(function, fn):
+    """("float_helper", {name: the student's helper in the documented form}) for fn's scalar helpers, or None."""
+    namespace = getattr(fn, "__globals__", {})
+    helpers = {name: _as_documented(namespace[name]) for name in HELPERS.get(function, ())
+               if name == "conv_single_step" and callable(namespace.get(name))}
+    return ("float_helper", helpers) if helpers else None
+
+
+def show(function, result, args):
+    """The seeded example's result, printed as in the lesson's "Expected output" (args: the inputs)."""
+    with np.printoptions(precision=8, suppress=False):
+        if function == "zero_pad":
+            return (f"x.shape = {args[0].shape}\nx_pad.shape = {result.shape}\n"
+                    f"x[1, 1] =\n{args[0][1, 1]}\nx_pad[1, 1] =\n{result[1, 1]}")
+        if function == "conv_single_step":
+            return f"Z = {float(np.ravel(result)[0]):.11f}"
+        if function == "conv_forward":
+            Z, cache = result
+            return (f"Z's mean = {np.mean(Z):.12g}\nZ[3, 2, 1] = {Z[3, 2, 1]}\n"
+                    f"cache_conv[0][1][2][3] = {cache[0][1][2][3]}")
+        if function == "pool_forward":
+            return f"mode = {args[2]}\nA =\n{result[0]}"
+        if function == "conv_backward":
+            dA, dW, db = result
+            return f"dA_mean = {np.mean(dA):.12g}\ndW_mean = {np.mean(dW):.12g}\ndb_mean = {np.mean(db):.12g}"
+        if function == "create_mask_from_window":
+            return f"x =\n{args[0]}\nmask =\n{np.asarray(result)}"
+        if function == "pool_backward":
+            return (f"mode = {args[2]}\nmean of dA = {np.mean(args[0]):.12g}\n"
+                    f"dA_prev[1, 1] =\n{result[1, 1]}")
+        return f"{function}(...) =\n{np.asarray(result)}"
+
+
+def load_data():
+    """The stored visible cases: {"cases": [...], "messages": {slug: text}}."""
+    with open(DATA_FILE, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _cases(unit):
+    data = load_data()
+    return [case for case in data["cases"] if case["unit"] == unit], data["messages"]
+
+
+def _tolerance(case):
+    return TOLERANCE[case.get("dtype", "float64")]
 
 
 # --------------------------------------------------------------------------------------------
 # Judging one result: right or wrong, and if wrong, what and (for known mistakes) why.
+
 
 class Verdict:
     """The outcome of one case.
@@ -163,89 +215,6 @@ class Verdict:
 
     def __init__(self, passed, summary="", detail="", mistake=None, note=""):
         self.passed, self.summary, self.detail, self.mistake, self.note = passed, summary, detail, mistake, note
-
-
-def _shape_text(shape):
-    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def _describe(value):
-    """A short description of a returned value: its type, shape and dtype."""
-    if isinstance(value, np.ndarray):
-        return f"a numpy array of shape {_shape_text(value.shape)} and dtype {value.dtype}"
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of {len(value)} items"
-    if isinstance(value, Opaque):
-        return f"an object of type {value.type_name}"
-    return f"{type(value).__name__} {value!r}"
-
-
-def compare_array(name, got, expected, tolerance, as_mask=False):
-    """None if got matches the expected array, else (summary, detail) saying how it differs."""
-    if not isinstance(got, (np.ndarray, np.generic, float, int)) or isinstance(got, bool):
-        return (f"{name} is {_describe(got)}, not a numpy array",
-                f"{name} is {_describe(got)}; expected a numpy array of shape {_shape_text(expected.shape)}")
-    got = np.asarray(got)
-    if got.shape != expected.shape:
-        return (f"{name} has the wrong shape",
-                f"{name} has shape {_shape_text(got.shape)}; expected {_shape_text(expected.shape)}")
-    if not (np.issubdtype(got.dtype, np.number) or got.dtype == bool):
-        return (f"{name} has dtype {got.dtype}, not numbers", f"{name} has dtype {got.dtype}")
-    if as_mask:
-        if not np.all((got == 0) | (got == 1)):
-            return (f"{name} holds values other than True/False (or 1/0)",
-                    f"{name} = {np.array2string(got, precision=8)}; expected {expected.tolist()}")
-        got, expected = got.astype(bool), expected.astype(bool)
-        wrong = got != expected
-    else:
-        rtol, atol = tolerance
-        wrong = ~np.isclose(got.astype(np.float64), expected, rtol=rtol, atol=atol)
-    if not wrong.any():
-        return None
-    first = tuple(int(k) for k in np.argwhere(wrong)[0])
-    where = "" if got.ndim == 0 else f"[{', '.join(map(str, first))}]"
-    return (f"{name} has wrong values",
-            f"{name}{where} = {got[first].item()!r}, expected {expected[first].item()!r} "
-            f"({int(wrong.sum())} of {wrong.size} entries differ)")
-
-
-def _as_scalar(value):
-    """conv_single_step may return a float, a numpy scalar or any size-1 array."""
-    if isinstance(value, (float, int, np.generic)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, np.ndarray) and value.size == 1 and np.issubdtype(value.dtype, np.number):
-        return float(value.reshape(-1)[0])
-    return None
-
-
-def _parts(function, value, expected):
-    """Pairs (name, got part, expected part) that make up a function's result, or an error string."""
-    names = {"conv_forward": ("Z", "cache"), "pool_forward": ("A", "cache"),
-             "conv_backward": ("dA_prev", "dW", "db")}.get(function)
-    if names is None:
-        return [(function + "(...)", value, expected)]
-    if not isinstance(value, (tuple, list)) or len(value) != len(names):
-        return f"{function} should return a tuple ({', '.join(names)}), but returned {_describe(value)}"
-    return list(zip(names, value, expected))
-
-
-def _compare_cache(got, expected, tolerance):
-    """None if the cache matches (arrays compared by value, hparameters by equality), else a message pair."""
-    if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-        return ("cache is not the tuple the lesson specifies",
-                f"cache is {_describe(got)}; expected a tuple of {len(expected)} items")
-    labels = ("A_prev", "W", "b", "hparameters") if len(expected) == 4 else ("A_prev", "hparameters")
-    for label, part, want in zip(labels, got, expected):
-        if isinstance(want, dict):
-            if part != want:
-                return (f"cache's {label} is not the hparameters passed in", f"cache's {label} = {part!r}; expected {want!r}")
-            continue
-        problem = compare_array(f"cache's {label}", part, want, tolerance)
-        if problem:
-            if label == "A_prev" and isinstance(part, np.ndarray) and part.shape != want.shape:
-                return ("cache holds the padded input instead of the original A_prev", problem[1])
-            return problem
-    return None
 
 
 def judge(function, record, expected, tolerance, mistakes=None, messages=None):
@@ -349,8 +318,221 @@ def _problem(function, got, expected, tolerance):
     return None
 
 
+def compare_array(name, got, expected, tolerance, as_mask=False):
+    """None if got matches the expected array, else (summary, detail) saying how it differs."""
+    if not isinstance(got, (np.ndarray, np.generic, float, int)) or isinstance(got, bool):
+        return (f"{name} is {_describe(got)}, not a numpy array",
+                f"{name} is {_describe(got)}; expected a numpy array of shape {_shape_text(expected.shape)}")
+    got = np.asarray(got)
+    if got.shape != expected.shape:
+        return (f"{name} has the wrong shape",
+                f"{name} has shape {_shape_text(got.shape)}; expected {_shape_text(expected.shape)}")
+    if not (np.issubdtype(got.dtype, np.number) or got.dtype == bool):
+        return (f"{name} has dtype {got.dtype}, not numbers", f"{name} has dtype {got.dtype}")
+    if as_mask:
+        if not np.all((got == 0) | (got == 1)):
+            return (f"{name} holds values other than True/False (or 1/0)",
+                    f"{name} = {np.array2string(got, precision=8)}; expected {expected.tolist()}")
+        got, expected = got.astype(bool), expected.astype(bool)
+        wrong = got != expected
+    else:
+        rtol, atol = tolerance
+        wrong = ~np.isclose(got.astype(np.float64), expected, rtol=rtol, atol=atol)
+    if not wrong.any():
+        return None
+    first = tuple(int(k) for k in np.argwhere(wrong)[0])
+    where = "" if got.ndim == 0 else f"[{', '.join(map(str, first))}]"
+    return (f"{name} has wrong values",
+            f"{name}{where} = {got[first].item()!r}, expected {expected[first].item()!r} "
+            f"({int(wrong.sum())} of {wrong.size} entries differ)")
+
+
+def _shape_text(shape):
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _describe(value):
+    """A short description of a returned value: its type, shape and dtype."""
+    if isinstance(value, np.ndarray):
+        return f"a numpy array of shape {_shape_text(value.shape)} and dtype {value.dtype}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    if isinstance(value, Opaque):
+        return f"an object of type {value.type_name}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _as_scalar(value):
+    """conv_single_step may return a float, a numpy scalar or any size-1 array."""
+    if isinstance(value, (float, int, np.generic)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.size == 1 and np.issubdtype(value.dtype, np.number):
+        return float(value.reshape(-1)[0])
+    return None
+
+
+def _parts(function, value, expected):
+    """Pairs (name, got part, expected part) that make up a function's result, or an error string."""
+    names = {"conv_forward": ("Z", "cache"), "pool_forward": ("A", "cache"),
+             "conv_backward": ("dA_prev", "dW", "db")}.get(function)
+    if names is None:
+        return [(function + "(...)", value, expected)]
+    if not isinstance(value, (tuple, list)) or len(value) != len(names):
+        return f"{function} should return a tuple ({', '.join(names)}), but returned {_describe(value)}"
+    return list(zip(names, value, expected))
+
+
+def _compare_cache(got, expected, tolerance):
+    """None if the cache matches (arrays compared by value, hparameters by equality), else a message pair."""
+    if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+        return ("cache is not the tuple the lesson specifies",
+                f"cache is {_describe(got)}; expected a tuple of {len(expected)} items")
+    labels = ("A_prev", "W", "b", "hparameters") if len(expected) == 4 else ("A_prev", "hparameters")
+    for label, part, want in zip(labels, got, expected):
+        if isinstance(want, dict):
+            if part != want:
+                return (f"cache's {label} is not the hparameters passed in", f"cache's {label} = {part!r}; expected {want!r}")
+            continue
+        problem = compare_array(f"cache's {label}", part, want, tolerance)
+        if problem:
+            if label == "A_prev" and isinstance(part, np.ndarray) and part.shape != want.shape:
+                return ("cache holds the padded input instead of the original A_prev", problem[1])
+            return problem
+    return None
+
+
 # --------------------------------------------------------------------------------------------
-# Calling the student's function: outputs captured, stderr shown as ordinary output.
+# Calling your function: what it returned or raised, stderr shown as ordinary output,
+# forms that numpy before 2.4 accepted tried again.
+
+
+def call(function, fn, args, other_helpers=None):
+    """Run fn(*args) and return a record: what it returned or raised, and which inputs it changed.
+
+    numpy 2.4 made two forms the classic exercise led students to raise: float() of a size-1 array
+    (the bias) and storing a size-1 array in one element (a conv_single_step that returns one).
+    Numpy 1.25 to 2.3 only warn; here they raise on every numpy, and a call that raises is tried
+    again: with other_helpers = (form, {name: helper}) in place of fn's helpers, then with a bias
+    whose float() accepts a size-1 array ("lenient_bias"), then with both. The first retry that
+    returns is kept as record["retry"], with its form(s); judge() passes it, with a note.
+    """
+    pristine = _copy(args)
+    record = _call_once(function, fn, args)
+    if "raised" not in record:
+        return record
+    form, helpers = other_helpers or (None, {})
+    retries = [([form], helpers, False)] if helpers else []
+    if function in BIAS_AT:
+        retries.append((["lenient_bias"], {}, True))
+        if helpers:
+            retries.append(([form, "lenient_bias"], helpers, True))
+    for forms, helpers, lenient in retries:
+        retry_args = _copy(pristine)
+        with swapped(fn, helpers):
+            retry = _call_once(function, fn, _lenient(function, retry_args) if lenient else retry_args)
+        if "raised" not in retry:
+            return dict(record, retry=dict(retry, forms=forms))
+    return record
+
+
+NDIM_DEPRECATION = "Conversion of an array with ndim > 0"  # numpy 1.25 to 2.3 warn where 2.4 raises
+
+
+def _call_once(function, fn, args):
+    originals = _copy(args)
+    try:
+        with stderr_as_stdout(), warnings.catch_warnings():
+            warnings.filterwarnings("error", message=NDIM_DEPRECATION, category=DeprecationWarning)
+            returned = fn(*args)
+    except Exception as error:  # the student's error is the result being checked
+        return {"raised": {"type": type(error).__name__, "message": str(error)[:500], "where": _own_line(fn, error)}}
+    return {"returned": encode(returned), "args_changed": _changed(args, originals, ARGUMENT_NAMES[function])}
+
+
+ARGUMENT_NAMES = {
+    "zero_pad": ("X", "pad"),
+    "conv_single_step": ("a_slice_prev", "W", "b"),
+    "conv_forward": ("A_prev", "W", "b", "hparameters"),
+    "pool_forward": ("A_prev", "hparameters", "mode"),
+    "conv_backward": ("dZ", "cache"),
+    "create_mask_from_window": ("x",),
+    "distribute_value": ("dz", "shape"),
+    "pool_backward": ("dA", "cache", "mode"),
+}
+
+
+def _own_line(fn, error):
+    """"line N: code" of the last line of fn's own code that the error passed through ("" if none).
+
+    The error may come from inside numpy or a helper; the line to fix is in the function checked.
+    """
+    own_file = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == own_file]
+    return f"line {frames[-1].lineno}: {frames[-1].line}" if frames else ""
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_copy(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    return value
+
+
+def _changed(args, originals, names):
+    changed = []
+    for name, arg, original in zip(names, args, originals):
+        if isinstance(original, np.ndarray):
+            if not (isinstance(arg, np.ndarray) and arg.shape == original.shape and np.array_equal(arg, original)):
+                changed.append(name)
+        elif isinstance(original, (tuple, list)):
+            changed += _changed(arg, original, [f"{name}[{k}]" for k in range(len(original))])
+        elif arg != original:
+            changed.append(name)
+    return changed
+
+
+class LenientArray(np.ndarray):
+    """An array whose float() accepts any size-1 array, as numpy did before 2.4."""
+
+    def __float__(self):
+        return float(np.asarray(self).reshape(-1)[0]) if self.size == 1 else float(np.asarray(self))
+
+
+BIAS_AT = {"conv_single_step": (2,), "conv_forward": (2,), "conv_backward": (1, 2)}  # where b is in the arguments
+
+
+def _lenient(function, args):
+    """args with the bias b as a LenientArray."""
+    *outer, inner = BIAS_AT[function]
+    args = list(args)
+    holder = args
+    for index in outer:  # conv_backward: b is inside the cache tuple
+        holder[index] = list(holder[index])
+        holder = holder[index]
+    holder[inner] = np.asarray(holder[inner]).view(LenientArray)
+    if outer:
+        args[outer[0]] = tuple(args[outer[0]])
+    return tuple(args)
+
+
+@contextlib.contextmanager
+
+
+def swapped(fn, helpers):
+    """fn's global helpers replaced by {name: helper} for the duration (e.g. stand-ins for the student's)."""
+    namespace = getattr(fn, "__globals__", {})
+    saved = {name: namespace[name] for name in helpers if name in namespace}
+    namespace.update(helpers)
+    try:
+        yield
+    finally:
+        for name in helpers:
+            namespace.pop(name, None)
+        namespace.update(saved)
+
 
 _REDIRECTING = []  # holds one item while stderr_as_stdout is in effect
 
@@ -403,255 +585,72 @@ def _point_fd(fd, target):
     return saved
 
 
-def _copy(value):
-    if isinstance(value, np.ndarray):
-        return value.copy()
+# --------------------------------------------------------------------------------------------
+# Values <-> JSON: how arguments, results and expected values are stored and recorded.
+
+
+def encode(value):
+    """A JSON-able description of value (arrays, numbers, tuples, lists, dicts, strings)."""
+    if isinstance(value, (bool, str)) or value is None:
+        return value
+    if isinstance(value, np.ndarray) and value.size > MAX_RECORDED:
+        return {"other": "ndarray", "repr": f"an array of shape {value.shape}, too large to record"}
+    if isinstance(value, (np.ndarray, np.generic)) and np.asarray(value).dtype != object:
+        # before float: np.float64 is a float whose repr, np.float64(...), float() can't read back
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(value), allow_pickle=False)
+        kind = "array" if isinstance(value, np.ndarray) else "scalar"
+        return {kind: base64.b64encode(buffer.getvalue()).decode("ascii")}
+    if isinstance(value, int):
+        return {"int": str(value)}
+    if isinstance(value, float):
+        return {"float": repr(value)}
     if isinstance(value, (tuple, list)):
-        return type(value)(_copy(item) for item in value)
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    return value
+        return {type(value).__name__: [encode(item) for item in value]}
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        return {"dict": {key: encode(item) for key, item in value.items()}}
+    return {"other": type(value).__name__, "repr": repr(value)[:300]}
 
 
-def _changed(args, originals, names):
-    changed = []
-    for name, arg, original in zip(names, args, originals):
-        if isinstance(original, np.ndarray):
-            if not (isinstance(arg, np.ndarray) and arg.shape == original.shape and np.array_equal(arg, original)):
-                changed.append(name)
-        elif isinstance(original, (tuple, list)):
-            changed += _changed(arg, original, [f"{name}[{k}]" for k in range(len(original))])
-        elif arg != original:
-            changed.append(name)
-    return changed
+class Opaque:
+    """Stands for a value that could not be recorded (e.g. an object of an unexpected type)."""
+
+    def __init__(self, type_name, text):
+        self.type_name, self.text = type_name, text
+
+    def __repr__(self):
+        return self.text
 
 
-def _own_line(fn, error):
-    """"line N: code" of the last line of fn's own code that the error passed through ("" if none).
-
-    The error may come from inside numpy or a helper; the line to fix is in the function checked.
-    """
-    own_file = getattr(getattr(fn, "__code__", None), "co_filename", None)
-    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == own_file]
-    return f"line {frames[-1].lineno}: {frames[-1].line}" if frames else ""
-
-
-def call(function, fn, args, other_helpers=None):
-    """Run fn(*args) and return a record: what it returned or raised, and which inputs it changed.
-
-    numpy 2.4 made two forms the classic exercise led students to raise: float() of a size-1 array
-    (the bias) and storing a size-1 array in one element (a conv_single_step that returns one).
-    Numpy 1.25 to 2.3 only warn; here they raise on every numpy, and a call that raises is tried
-    again: with other_helpers = (form, {name: helper}) in place of fn's helpers, then with a bias
-    whose float() accepts a size-1 array ("lenient_bias"), then with both. The first retry that
-    returns is kept as record["retry"], with its form(s); judge() passes it, with a note.
-    """
-    pristine = _copy(args)
-    record = _call_once(function, fn, args)
-    if "raised" not in record:
-        return record
-    form, helpers = other_helpers or (None, {})
-    retries = [([form], helpers, False)] if helpers else []
-    if function in BIAS_AT:
-        retries.append((["lenient_bias"], {}, True))
-        if helpers:
-            retries.append(([form, "lenient_bias"], helpers, True))
-    for forms, helpers, lenient in retries:
-        retry_args = _copy(pristine)
-        with swapped(fn, helpers):
-            retry = _call_once(function, fn, _lenient(function, retry_args) if lenient else retry_args)
-        if "raised" not in retry:
-            return dict(record, retry=dict(retry, forms=forms))
-    return record
+def decode(data):
+    """The value described by encode()."""
+    if not isinstance(data, dict):
+        return data
+    (kind, body), = [(k, v) for k, v in data.items() if k != "repr"] or [("other", "?")]
+    if kind == "int":
+        return int(body)
+    if kind == "float":
+        return float(body)
+    if kind in ("array", "scalar"):
+        array = np.load(io.BytesIO(base64.b64decode(body)), allow_pickle=False)
+        return array if kind == "array" else array[()]
+    if kind == "tuple":
+        return tuple(decode(item) for item in body)
+    if kind == "list":
+        return [decode(item) for item in body]
+    if kind == "dict":
+        return {key: decode(item) for key, item in body.items()}
+    return Opaque(str(body), data.get("repr", "?"))
 
 
-def _call_once(function, fn, args):
-    originals = _copy(args)
-    try:
-        with stderr_as_stdout(), warnings.catch_warnings():
-            warnings.filterwarnings("error", message="Conversion of an array with ndim > 0", category=DeprecationWarning)
-            returned = fn(*args)
-    except Exception as error:  # the student's error is the result being checked
-        return {"raised": {"type": type(error).__name__, "message": str(error)[:500], "where": _own_line(fn, error)}}
-    return {"returned": encode(returned), "args_changed": _changed(args, originals, ARGUMENT_NAMES[function])}
-
-
-class LenientArray(np.ndarray):
-    """An array whose float() accepts any size-1 array, as numpy did before 2.4."""
-
-    def __float__(self):
-        return float(np.asarray(self).reshape(-1)[0]) if self.size == 1 else float(np.asarray(self))
-
-
-BIAS_AT = {"conv_single_step": (2,), "conv_forward": (2,), "conv_backward": (1, 2)}  # where b is in the arguments
-
-
-def _lenient(function, args):
-    """args with the bias b as a LenientArray."""
-    *outer, inner = BIAS_AT[function]
-    args = list(args)
-    holder = args
-    for index in outer:  # conv_backward: b is inside the cache tuple
-        holder[index] = list(holder[index])
-        holder = holder[index]
-    holder[inner] = np.asarray(holder[inner]).view(LenientArray)
-    if outer:
-        args[outer[0]] = tuple(args[outer[0]])
-    return tuple(args)
-
-
-@contextlib.contextmanager
-def swapped(fn, helpers):
-    """fn's global helpers replaced by {name: helper} for the duration (e.g. stand-ins for the student's)."""
-    namespace = getattr(fn, "__globals__", {})
-    saved = {name: namespace[name] for name in helpers if name in namespace}
-    namespace.update(helpers)
-    try:
-        yield
-    finally:
-        for name in helpers:
-            namespace.pop(name, None)
-        namespace.update(saved)
-
-
-ARGUMENT_NAMES = {
-    "zero_pad": ("X", "pad"),
-    "conv_single_step": ("a_slice_prev", "W", "b"),
-    "conv_forward": ("A_prev", "W", "b", "hparameters"),
-    "pool_forward": ("A_prev", "hparameters", "mode"),
-    "conv_backward": ("dZ", "cache"),
-    "create_mask_from_window": ("x",),
-    "distribute_value": ("dz", "shape"),
-    "pool_backward": ("dA", "cache", "mode"),
-}
+# --------------------------------------------------------------------------------------------
+# The grader's side: while nbgrader autogrades, the hidden blocks record results on inputs
+# made again from their seeds; the grader judges them outside the kernel.
 
 
 def grading():
     """True while nbgrader autogrades: checks then record results instead of judging them."""
     return os.environ.get("NBGRADER_EXECUTION") == "autograde"
-
-
-def emit(unit, case_id, record):
-    """Record one result for the grader, as a display output of the check cell."""
-    from IPython.display import display
-    data = dict(record, unit=unit, case=case_id)
-    display({MIME: data, "text/plain": f"[{unit}: result of case {case_id} recorded for the grader]"}, raw=True)
-
-
-# --------------------------------------------------------------------------------------------
-# The visible checks.
-
-def load_data():
-    """The stored visible cases: {"cases": [...], "messages": {slug: text}}."""
-    with open(DATA_FILE, encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def _cases(unit):
-    data = load_data()
-    return [case for case in data["cases"] if case["unit"] == unit], data["messages"]
-
-
-def _tolerance(case):
-    return TOLERANCE[case.get("dtype", "float64")]
-
-
-def _failing_helpers(function, fn):
-    """Names of the helpers fn calls whose own visible checks fail (so that fn can't be judged)."""
-    failing = []
-    for helper in HELPERS.get(function, ()):
-        helper_fn = getattr(fn, "__globals__", {}).get(helper)
-        if helper not in getattr(getattr(fn, "__code__", None), "co_names", ()) or not callable(helper_fn):
-            continue
-        cases, messages = _cases(f"{helper}_check")
-        for case in cases:
-            record = call(helper, helper_fn, tuple(decode(arg) for arg in case["args"]))
-            if not judge(helper, record, decode(case["expected"]), _tolerance(case)).passed:
-                failing.append(helper)
-                break
-    return failing
-
-
-def _as_documented(helper):
-    """The student's conv_single_step returning a float, as its docstring asks, when it returns a size-1 array."""
-    def documented(*args):
-        value = helper(*args)
-        return float(np.ravel(value)[0]) if isinstance(value, np.ndarray) and value.size == 1 else value
-    return documented
-
-
-def _documented_helpers(function, fn):
-    """("float_helper", {name: the student's helper in the documented form}) for fn's scalar helpers, or None."""
-    namespace = getattr(fn, "__globals__", {})
-    helpers = {name: _as_documented(namespace[name]) for name in HELPERS.get(function, ())
-               if name == "conv_single_step" and callable(namespace.get(name))}
-    return ("float_helper", helpers) if helpers else None
-
-
-def run_visible(unit, function, fn):
-    """Run the visible cases of one check cell; print what was checked; raise CheckFailed on a failure."""
-    if not callable(fn):
-        raise CheckFailed(f"{function} is not a function (it is {_describe(fn)}); run the cell that defines it")
-    if grading():
-        return  # the grader runs these cases again, with its stand-in helpers (see run_hidden)
-    forward = sorted(set(getattr(getattr(fn, "__code__", None), "co_names", ())) & FORWARD_FUNCTIONS)
-    if function in ("conv_backward", "pool_backward") and forward:
-        raise CheckFailed(f"{function} calls {' and '.join(forward)}: gradients estimated from the forward pass "
-                          "earn nothing; compute them with the chain rule, as section 5 derives them")
-    cases, messages = _cases(unit)
-    failures, notes = [], []
-    for case in cases:
-        args = tuple(decode(arg) for arg in case["args"])
-        record = call(function, fn, args, _documented_helpers(function, fn))
-        verdict = judge(function, record, decode(case["expected"]), _tolerance(case), case["mistakes"], messages)
-        if case.get("show") and "returned" in record and verdict.passed:
-            print(show(function, decode(record["returned"]), args))
-        print(("  ok    " if verdict.passed else "  FAIL  ") + case["label"])
-        if not verdict.passed:
-            print("        " + verdict.detail.replace("\n", "\n  "))
-            failures.append((case, verdict))
-        if verdict.note and verdict.note not in notes:
-            notes.append(verdict.note)
-    for note in notes:
-        print(f"  Note: {note}")
-    if failures:
-        blocked = _failing_helpers(function, fn)
-        if blocked:
-            _print_blocked(function, blocked)
-            return
-        raise CheckFailed(f"{function}: {len(failures)} of {len(cases)} checks failed: {failures[0][1].summary}")
-    print(f"All {len(cases)} checks of {function} passed.")
-
-
-def _print_blocked(function, blocked):
-    names = " and ".join(blocked)
-    print(f"\n{function} could not be checked: it calls {names}, which fails its own check. "
-          f"Fix {names} first, then run this check again.")
-
-
-def show(function, result, args):
-    """The seeded example's result, printed as in the lesson's "Expected output" (args: the inputs)."""
-    with np.printoptions(precision=8, suppress=False):
-        if function == "zero_pad":
-            return (f"x.shape = {args[0].shape}\nx_pad.shape = {result.shape}\n"
-                    f"x[1, 1] =\n{args[0][1, 1]}\nx_pad[1, 1] =\n{result[1, 1]}")
-        if function == "conv_single_step":
-            return f"Z = {float(np.ravel(result)[0]):.11f}"
-        if function == "conv_forward":
-            Z, cache = result
-            return (f"Z's mean = {np.mean(Z):.12g}\nZ[3, 2, 1] = {Z[3, 2, 1]}\n"
-                    f"cache_conv[0][1][2][3] = {cache[0][1][2][3]}")
-        if function == "pool_forward":
-            return f"mode = {args[2]}\nA =\n{result[0]}"
-        if function == "conv_backward":
-            dA, dW, db = result
-            return f"dA_mean = {np.mean(dA):.12g}\ndW_mean = {np.mean(dW):.12g}\ndb_mean = {np.mean(db):.12g}"
-        if function == "create_mask_from_window":
-            return f"x =\n{args[0]}\nmask =\n{np.asarray(result)}"
-        if function == "pool_backward":
-            return (f"mode = {args[2]}\nmean of dA = {np.mean(args[0]):.12g}\n"
-                    f"dA_prev[1, 1] =\n{result[1, 1]}")
-        return f"{function}(...) =\n{np.asarray(result)}"
 
 
 def run_hidden(unit, function, fn, specs, stand_ins=None):
@@ -664,7 +663,7 @@ def run_hidden(unit, function, fn, specs, stand_ins=None):
     """
     visible = [(case["id"], tuple(decode(arg) for arg in case["args"])) for case in _cases(unit)[0]]
     cases = visible + [(spec["id"], make_args(spec)) for spec in specs]
-    records = list(zip([case_id for case_id, _ in cases], record_all(function, fn, [args for _, args in cases], stand_ins)))
+    records = zip([case_id for case_id, _ in cases], record_all(function, fn, [args for _, args in cases], stand_ins))
     if not grading():
         print(f"{len(specs)} hidden cases ran; the grader judges them.")
         return
@@ -711,41 +710,52 @@ def _like(theirs, stand_in):
     return standing_in
 
 
-def check_zero_pad(zero_pad):
-    """Check zero_pad on the stored cases."""
-    run_visible("zero_pad_check", "zero_pad", zero_pad)
+def emit(unit, case_id, record):
+    """Record one result for the grader, as a display output of the check cell."""
+    from IPython.display import display
+    data = dict(record, unit=unit, case=case_id)
+    display({MIME: data, "text/plain": f"[{unit}: result of case {case_id} recorded for the grader]"}, raw=True)
 
 
-def check_conv_single_step(conv_single_step):
-    """Check conv_single_step on the stored cases."""
-    run_visible("conv_single_step_check", "conv_single_step", conv_single_step)
+def _draw(spec):
+    """{name: array} drawn in order from np.random.default_rng(spec["seed"])."""
+    rng = np.random.default_rng(spec["seed"])
+    dtype = np.dtype(spec.get("dtype", "float64"))
+    arrays = {}
+    for name, shape in spec.get("arrays", []):
+        if spec.get("distinct") and name in ("A_prev", "x"):
+            values = rng.permutation(int(np.prod(shape))) * 0.01 - 0.005 * np.prod(shape)
+            arrays[name] = values.reshape(shape).astype(dtype)
+        else:
+            arrays[name] = rng.standard_normal(shape).astype(dtype)
+    return arrays
 
 
-def check_conv_forward(conv_forward):
-    """Check conv_forward on the stored cases (it uses your zero_pad and conv_single_step)."""
-    run_visible("conv_forward_check", "conv_forward", conv_forward)
+def make_args(spec, arrays=None):
+    """The positional arguments of the function named in spec, made from its seed.
 
-
-def check_pool_forward(pool_forward, mode):
-    """Check pool_forward in the given mode ("max" or "average") on the stored cases."""
-    run_visible(f"pool_forward_{mode}_check", "pool_forward", pool_forward)
-
-
-def check_conv_backward(conv_backward):
-    """Check conv_backward on the stored cases (it uses your zero_pad)."""
-    run_visible("conv_backward_check", "conv_backward", conv_backward)
-
-
-def check_create_mask_from_window(create_mask_from_window):
-    """Check create_mask_from_window on the stored cases."""
-    run_visible("create_mask_from_window_check", "create_mask_from_window", create_mask_from_window)
-
-
-def check_distribute_value(distribute_value):
-    """Check distribute_value on the stored cases."""
-    run_visible("distribute_value_check", "distribute_value", distribute_value)
-
-
-def check_pool_backward(pool_backward):
-    """Check pool_backward in both modes on the stored cases (it uses your mask and distribute helpers)."""
-    run_visible("pool_backward_check", "pool_backward", pool_backward)
+    spec: {"function", "seed", "arrays": [[name, shape], ...], "dtype", "distinct": bool,
+    "hparameters", "mode", "pad", "dz", "shape"}. Arrays are drawn in order from
+    np.random.default_rng(seed); with "distinct", values are spread at least 0.01 apart so that
+    every pooling window has a unique maximum. `arrays` ({name: array}) replaces the drawing.
+    """
+    arrays = _draw(spec) if arrays is None else arrays
+    function = spec["function"]
+    hparameters = spec.get("hparameters")
+    if function == "zero_pad":
+        return (arrays["X"], spec["pad"])
+    if function == "conv_single_step":
+        return (arrays["a_slice_prev"], arrays["W"], arrays["b"])
+    if function == "conv_forward":
+        return (arrays["A_prev"], arrays["W"], arrays["b"], dict(hparameters))
+    if function == "pool_forward":
+        return (arrays["A_prev"], dict(hparameters), spec["mode"])
+    if function == "conv_backward":
+        return (arrays["dZ"], (arrays["A_prev"], arrays["W"], arrays["b"], dict(hparameters)))
+    if function == "create_mask_from_window":
+        return (arrays["x"],)
+    if function == "distribute_value":
+        return (spec["dz"], tuple(spec["shape"]))
+    if function == "pool_backward":
+        return (arrays["dA"], (arrays["A_prev"], dict(hparameters)), spec["mode"])
+    raise ValueError(f"make_args: unknown function {function!r} in case {spec.get('id')!r}")
