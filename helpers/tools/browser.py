@@ -49,7 +49,7 @@ def chromium_problem() -> str | None:
     if not CHROMIUM.exists():
         return f"{CHROMIUM} is missing: install it with `apt-get install chromium` (`make test` does, as root)"
     if importlib.util.find_spec("playwright") is None:
-        return "Playwright is not installed: `make venv` installs requirements.txt"
+        return "Playwright is not installed: `make test-deps` installs requirements-test.txt"
     return None
 
 
