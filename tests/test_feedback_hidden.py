@@ -260,7 +260,7 @@ def test_attack_outputs_do_not_reach_the_feedback(fed_back, student):
             text = squeeze(feedback.output_text(output) or "".join(map(str, output.get("data", {}).values())))
             middle = text[len(text) // 2 - SAMPLE // 2:][:SAMPLE]
             if len(text) >= 2 * SAMPLE and middle in page and unescaped(middle)[1:-1] not in public:
-                found.append(cell.source.splitlines()[-1])
+                found.append((cell.source.splitlines()[-1], middle))
     assert found == []
 
 
