@@ -137,7 +137,8 @@ def prepare_v2(mount: str, base: str) -> None:
 def enable_above(mount: str, base: str) -> None:
     """Enable memory and pids from the root down to `base`'s parent where `base` does not get them yet
     (root can; a delegated subtree gets them from whoever delegated it)."""
-    if base == mount or all(c in read(base, "cgroup.controllers").split() for c in CONTROLLERS):
+    lacking = [c for c in CONTROLLERS if c not in read(base, "cgroup.controllers").split()]
+    if base == mount or not lacking:
         return
     above = [mount]
     for part in os.path.relpath(os.path.dirname(base), mount).split(os.sep):
@@ -147,8 +148,8 @@ def enable_above(mount: str, base: str) -> None:
         try:
             enable(folder)
         except OSError as error:
-            raise Unavailable(f"{base} does not get the memory and pids controllers and they cannot be enabled "
-                              f"above it ({error}): as root `echo '+memory +pids' > "
+            raise Unavailable(f"{base} does not get the {' and '.join(lacking)} controller and it cannot be "
+                              f"enabled above it ({error}): as root `echo '+memory +pids' > "
                               f"{folder}/cgroup.subtree_control`, or {DELEGATE}")
 
 
