@@ -3,14 +3,16 @@
 The VM (virtme-ng, qemu without KVM, Debian's kernel from /boot) sees this machine's files read-only
 and runs VM_SCRIPT as root. That script runs this module as a program (`grade_probes`) twice, each
 time a grader starting sandboxed kernels exactly as autograde does (the protection probe, which
-prepares the cgroups, SandboxedExecute's launcher arguments, SandboxKernelManager):
+prepares the cgroups, SandboxedExecute's launcher arguments, SandboxKernelManager), beside a
+group left by a killed run:
 - as root, in a non-root group that also holds a `sleep`: the grader must move both into a leaf;
 - as an ordinary user (nobody) in a subtree delegated by hand the way systemd's Delegate=yes leaves it
   (the folder and its cgroup.procs, cgroup.subtree_control, cgroup.threads chowned, the shell moved in).
 In each, a bomber kernel starts 200 processes (limit 64), then spreads 2.4 GiB over three processes
-(limit 2 GiB), while a neighbour kernel starts processes and allocates memory beside it. Then the
-script asks `cgroups.prepare` about broken trees (half delegated, no memory controller, read-only).
-Everything measured comes back as JSON; the tests below judge it. One boot, about two minutes.
+(limit 2 GiB), while a neighbour kernel starts processes and allocates memory beside it. Meanwhile
+the script asks `cgroups.prepare` about broken trees (half delegated, no memory controller, read-only).
+Everything measured comes back as JSON; the tests below judge it. One boot: about 6 minutes on a busy
+2-core machine, most of it the graders importing nbgrader under emulation.
 """
 import asyncio
 import glob
@@ -109,6 +111,19 @@ class Kernel:
         await self.manager.shutdown_kernel(now=True)
 
 
+def left_by_a_killed_run(base: str):
+    """A kernel group whose launcher is gone with a process still in it, as a run killed together with
+    its reapers leaves one: (its folder, the process)."""
+    from helpers.grading.sandbox import cgroups
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stale = os.path.join(base, f"{cgroups.PREFIX}{gone.pid}")
+    os.mkdir(stale)
+    stray = subprocess.Popen(["sleep", "600"])
+    cgroups.write(stale, "cgroup.procs", stray.pid)
+    return stale, stray
+
+
 async def grade_probes(workdir: str) -> dict:
     """What a grader here sees when a bomber and a neighbour kernel run side by side."""
     from helpers.grading.sandbox import cgroups
@@ -125,10 +140,12 @@ async def grade_probes(workdir: str) -> dict:
     found = {"missing": list(protection.missing), "arguments": arguments, "base": base,
              "in leaf": sorted(Path(f"/proc/{pid}/comm").read_text().strip() for pid in
                                cgroups.read(os.path.join(base, cgroups.LEAF), "cgroup.procs").split())}
+    stale, stray = left_by_a_killed_run(base)
     bomber, neighbour = Kernel(workdir, arguments), Kernel(workdir, arguments)
     seconds["imports, probe"] = time.monotonic() - began
     await asyncio.gather(bomber.start(), neighbour.start())
     seconds["kernels started"] = time.monotonic() - began
+    found["stale"] = [os.path.isdir(stale), stray.wait(timeout=30)]
     try:
         group = found["group"] = bomber.group()
         found["limits"] = {name: cgroups.read(group, name).strip()
@@ -275,9 +292,10 @@ def test_kernel_limits_hold_on_cgroup_v2(vm, who, base):
     """Root in a shared group, and an ordinary user in a delegated subtree: did the grader move its
     group's other process into a leaf, give each kernel a group beside it with 2 GiB (no swap) and 64
     processes, stop 200 processes and a 2.4 GiB bomb spread over three processes, while the neighbour
-    kernel worked on, and leave no kernel group behind?"""
+    kernel worked on, and leave no kernel group behind, removing (and emptying) one a killed run left?"""
     out, _ = vm
     found = results(out, who)
+    print(who, "seconds since the grader started:", found["seconds"])
     assert found["missing"] == [] and "--cgroups" in found["arguments"]
     assert "sleep" in found["in leaf"]  # moved there by the grader, which ran beside it
     assert os.path.dirname(found["group"]) == base == found["base"]
@@ -287,7 +305,7 @@ def test_kernel_limits_hold_on_cgroup_v2(vm, who, base):
     assert -9 in map(int, found["hogs"].split())  # the limit killed a hog: 2.4 GiB did not fit
     assert "oom_kill 0" not in found["memory.events"] and found["memory.peak"] <= 2 * GIB
     assert found["neighbour"] == [f"0 {2**27}"] * 2 and found["alive"] == [True, True]
-    assert found["left"] == []
+    assert found["left"] == [] and found["stale"] == [False, -9]  # and the killed run's group went
 
 
 @pytest.mark.parametrize("case, words", [
