@@ -11,7 +11,7 @@ group left by a killed run:
 In each, a bomber kernel starts 200 processes (limit 64), then spreads 2.4 GiB over three processes
 (limit 2 GiB), while a neighbour kernel starts processes and allocates memory beside it. Meanwhile
 the script asks `cgroups.prepare` about broken trees (half delegated, no memory controller, read-only).
-Everything measured comes back as JSON; the tests below judge it. One boot: about 6 minutes on a busy
+Everything measured comes back as JSON; the tests below judge it. One boot: 6 to 8 minutes on a busy
 2-core machine, most of it the graders importing nbgrader under emulation.
 """
 import asyncio
@@ -193,6 +193,7 @@ mount --bind $SITE $W/venv/lib/python3.11/site-packages
 user="setpriv --reuid=$U --regid=$U --clear-groups env HOME=$W/home"
 in_group() {{ sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$@"; }}
 started() {{ until grep -q . $1/cgroup.procs; do sleep 0.1; done; }}
+delegate() {{ chown $U $1 $1/cgroup.procs $1/cgroup.subtree_control $1/cgroup.threads; }}  # as Delegate=yes
 ask='import os; from helpers.grading.sandbox import cgroups
 cgroups.CGROUP_ROOT = os.environ.get("CG_ROOT", cgroups.CGROUP_ROOT); print(cgroups.prepare())'
 echo "+memory +pids" > $CG/cgroup.subtree_control
@@ -206,7 +207,7 @@ root=$!
 
 # nobody, in a subtree delegated by hand, with a sleep of its own
 mkdir $CG/delegated
-chown $U $CG/delegated $CG/delegated/cgroup.procs $CG/delegated/cgroup.subtree_control $CG/delegated/cgroup.threads
+delegate $CG/delegated
 in_group $CG/delegated $user sleep 600 &
 started $CG/delegated
 in_group $CG/delegated $user $W/venv/bin/python $probe $W/work > $W/user.json 2> $W/user.err &
@@ -217,7 +218,7 @@ mkdir $CG/half && chown $U $CG/half
 in_group $CG/half $user $W/venv/bin/python -c "$ask" > $OUT/half.txt 2>&1 &
 half=$!
 mkdir -p $CG/nomem/inner && echo +pids > $CG/nomem/cgroup.subtree_control
-chown $U $CG/nomem/inner $CG/nomem/inner/cgroup.procs $CG/nomem/inner/cgroup.subtree_control $CG/nomem/inner/cgroup.threads
+delegate $CG/nomem/inner
 in_group $CG/nomem/inner $user $W/venv/bin/python -c "$ask" > $OUT/nomem.txt 2>&1 &
 nomem=$!
 mkdir $W/ro && mount -t cgroup2 -o ro cgroup2 $W/ro
@@ -236,7 +237,8 @@ def hot_files() -> set:
             "print(*(getattr(m, '__file__', None) or '' for m in list(sys.modules.values())))")
     files = set()
     for python, stdlib in PYTHONS.items():
-        for name in subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, check=True).stdout.split():
+        imported = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, check=True)
+        for name in imported.stdout.split():
             if name.startswith((SITE + "/", stdlib + "/")):
                 cached = importlib.util.cache_from_source(name) if name.endswith(".py") else name
                 files |= {name} | ({cached} if os.path.exists(cached) else set())
@@ -287,6 +289,7 @@ def results(out: Path, who: str) -> dict:
     return json.loads(text)
 
 
+@pytest.mark.vm
 @pytest.mark.parametrize("who, base", [("root", "/sys/fs/cgroup/grader"), ("user", "/sys/fs/cgroup/delegated")])
 def test_kernel_limits_hold_on_cgroup_v2(vm, who, base):
     """Root in a shared group, and an ordinary user in a delegated subtree: did the grader move its
@@ -308,6 +311,7 @@ def test_kernel_limits_hold_on_cgroup_v2(vm, who, base):
     assert found["left"] == [] and found["stale"] == [False, -9]  # and the killed run's group went
 
 
+@pytest.mark.vm
 @pytest.mark.parametrize("case, words", [
     ("half", ["/sys/fs/cgroup/half", "not delegated", "cgroup.procs", "cgroup.subtree_control",
               "systemd-run --user --scope -p Delegate=yes"]),
