@@ -12,7 +12,7 @@ RUN_CACHED := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX="$(CURDIR)/$(VENV)/py
 # Installs a lock into the venv: with the venv's own uv, or with the venv's pip where uv could not be installed.
 install = if [ -x $(UV) ]; then $(UV) pip install -q -p $(PY) -r $(1); else $(PY) -m pip install -q -r $(1); fi
 
-.PHONY: venv test-deps demo test release figures reset lock system-deps
+.PHONY: venv test-deps demo test test-fast release figures reset lock system-deps
 
 ## the venv with the course's packages (requirements.txt): what `make demo` needs
 venv: $(VENV)/.installed
@@ -43,6 +43,10 @@ demo: venv
 ## the whole test suite (installs the system packages it needs when run as root)
 test: test-deps system-deps
 	$(RUN) -m pytest
+
+## the tests that start no kernel, browser, VM or database: a minute, for contributors
+test-fast: test-deps
+	$(RUN) -m pytest -m "not (nbgrader or browser or postgres or sandbox or vm)"
 
 ## regenerate everything generated: figures, source notebook, check data, release
 release: venv

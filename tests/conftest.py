@@ -41,3 +41,25 @@ def numpy1_python():
             subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(lock)], check=True)
         stamp.write_text(lock.read_text())
     return python
+
+
+# The markers of pytest.ini, given by what a test needs, so that `make test-fast` (everything that
+# starts no kernel, browser, VM or database) selects itself: by the fixtures a test uses, and by
+# module for tests that start kernels or sandboxes themselves.
+FIXTURE_MARKERS = {"course_factory": "nbgrader", "numpy1_python": "nbgrader", "postgres_server": "postgres",
+                   "browser": "browser", "vm": "vm"}
+MODULE_MARKERS = {
+    "test_sandbox_cgroup_v2": ("vm", "sandbox"), "test_sandbox_kernels": ("sandbox", "nbgrader"),
+    "test_sandbox_attacks": ("sandbox", "nbgrader"), "test_sandbox_course": ("sandbox", "nbgrader"),
+    "test_exchange": ("sandbox", "nbgrader"), "test_notebooks": ("nbgrader",), "test_lesson_exercises": ("nbgrader",),
+    "test_lesson_activities": ("nbgrader",), "test_grade": ("nbgrader",), "test_grade_local": ("nbgrader",),
+    "test_reproducible": ("nbgrader",), "test_validate": ("nbgrader",), "test_stderr": ("nbgrader",),
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        names = {FIXTURE_MARKERS[name] for name in item.fixturenames if name in FIXTURE_MARKERS}
+        names |= set(MODULE_MARKERS.get(item.module.__name__, ()))
+        for name in sorted(names):
+            item.add_marker(name)

@@ -9,6 +9,7 @@ elements, images loaded), and save a screenshot of every step in artifacts/brows
 Without Chromium they skip, LOUDLY; on CI (environment variable CI set) they fail instead, since
 `make test` installs Chromium there (.ci/system-deps).
 """
+import inspect
 import os
 import re
 import shutil
@@ -21,11 +22,10 @@ import graded_class
 import support
 from graded_class import FORGER, TOTALS
 from helpers.tools import browser as lab_browser
-from helpers import cases
+from helpers import cases, reference
 from helpers.tools import report
 from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT, UNITS, UNITS_BY_ID
 from helpers.mistakes import MISTAKES_BY_SLUG
-from helpers.tools.submissions import reference_sources
 
 ARTIFACTS = ROOT / "artifacts" / "browser"
 PROBLEM = lab_browser.chromium_problem()
@@ -73,6 +73,9 @@ class Layout:
         self.solutions = {index: grade_id for index, (cell, grade_id) in enumerate(zip(code, grade_ids))
                           if cell.metadata.get("nbgrader", {}).get("solution")}
         self.others = set(range(len(code))) - set(self.checks)
+        # cells that call the student's functions themselves: untouched, they stop at the stub's error
+        self.students_own = {index for index, cell in enumerate(code) if index in self.solutions
+                             or ("raises-exception" in cell.metadata.get("tags", []) and "nbgrader" not in cell.metadata)}
         self.figures = set(re.findall(r"images/([\w.-]+\.png)", "".join(
             cell.source for cell in notebook.cells if cell.cell_type == "markdown")))
         self.expected = {}  # check grade_id -> the code blocks of the "Expected output" cell after it
@@ -115,7 +118,7 @@ def solved(browser, lab, graded_course, layout):
     """A fresh copy of the released notebook with the solution typed into its solution cells, then Run All."""
     page = lab_browser.new_page(browser, lab)
     lab_browser.open_notebook(page, lab, student_copy(graded_course, "solved"))
-    sources = reference_sources()
+    sources = {grade_id: inspect.getsource(getattr(reference, grade_id)) for grade_id in layout.solutions.values()}
     for index, grade_id in layout.solutions.items():
         lab_browser.type_into_cell(page, index, sources[grade_id])
     lab_browser.run_all(page)
@@ -150,8 +153,11 @@ def test_untouched_checks_say_not_implemented_and_nothing_else_errors(untouched,
         function = UNITS_BY_ID[grade_id].function
         assert f"{function} is not implemented yet (raised NotImplementedError)" in text, grade_id
         assert "CheckFailed" in text and lab_browser.error_outputs(untouched, index) == 1, grade_id
-    for index in layout.others:
+    for index in layout.others - layout.students_own:
         assert lab_browser.error_outputs(untouched, index) == 0, f"code cell {index} raised an error"
+    for index in layout.students_own:
+        assert lab_browser.error_outputs(untouched, index) == 0 or \
+            "NotImplementedError" in lab_browser.output_text(untouched, index), f"code cell {index}"
     lab_browser.code_cell(untouched, min(layout.checks)).scroll_into_view_if_needed()
     shot(untouched, "student-2-untouched-run-all")
 

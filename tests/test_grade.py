@@ -369,15 +369,11 @@ class PostgresServer:
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    """The tests' PostgreSQL server, started (installed with apt-get when root)."""
-    if postgres_bin() is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        apt_env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=apt_env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], capture_output=True, env=apt_env)
+    """The tests' PostgreSQL server, started (`.ci/system-deps` installs PostgreSQL; tests install nothing)."""
     bin_dir = postgres_bin()
     if bin_dir is None:
-        pytest.skip("PostgreSQL SKIPPED LOUDLY: no /usr/lib/postgresql/*/bin/initdb and it could not be "
-                    "installed (run as root, or `apt-get install postgresql`)")
+        pytest.skip("PostgreSQL SKIPPED LOUDLY: no /usr/lib/postgresql/*/bin/initdb: run `make system-deps` as "
+                    "root, or `apt-get install postgresql`")
     server = PostgresServer(bin_dir)
     server.start()
     yield server

@@ -1,0 +1,72 @@
+"""Benchmark: how long the test suite takes, in all and by group (the markers of pytest.ini).
+
+Runs pytest once over the suite (or the groups named) with a JUnit report, and prints the wall
+time and, for each group, its tests and the seconds they took (a session fixture's set-up counts
+for the first test that uses it). A test with several markers counts in the first group listed
+below; "fast" is everything `make test-fast` runs. Figures only: nothing is asserted, the
+machine is noisy. Goals: `make test` within 8 minutes plus the VM test, `make test-fast` within 60 s.
+
+usage: python bench/test_suite.py [-m EXPRESSION] [-- extra pytest arguments]
+"""
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUPS = ("vm", "browser", "postgres", "sandbox", "nbgrader")  # in the order a test is counted
+
+
+def node_ids(expression):
+    """The ids of the tests that a marker expression selects."""
+    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", expression],
+                            cwd=ROOT, capture_output=True, text=True)
+    return {line.strip() for line in result.stdout.splitlines() if "::" in line}
+
+
+def junit_times(path):
+    """{(module file name, test name): seconds} from a JUnit report."""
+    times = {}
+    for case in ElementTree.parse(path).iter("testcase"):
+        module = next(part for part in case.get("classname").split(".") if part.startswith("test_"))
+        times[(f"{module}.py", case.get("name"))] = float(case.get("time", 0))
+    return times
+
+
+def group_of(node_id, members):
+    return next((group for group in GROUPS if node_id in members[group]), "fast")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-m", dest="expression", default="", help="run only the tests this marker expression selects")
+    parser.add_argument("pytest_args", nargs="*", help="more arguments for pytest (after --)")
+    args = parser.parse_args(argv)
+    members = {group: node_ids(group) for group in GROUPS}
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "junit.xml"
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
+                   *(["-m", args.expression] if args.expression else []), *args.pytest_args]
+        start = time.monotonic()
+        result = subprocess.run(command, cwd=ROOT)
+        wall = time.monotonic() - start
+        times = junit_times(report)
+    totals, counts = defaultdict(float), defaultdict(int)
+    for (module, name), seconds in times.items():
+        node_id = f"tests/{module}::{name}"
+        group = group_of(node_id, members)
+        totals[group] += seconds
+        counts[group] += 1
+    print(f"\nwall time {wall:.0f} s for {len(times)} tests (pytest exit {result.returncode})")
+    for group in (*GROUPS, "fast"):
+        if counts[group]:
+            print(f"  {group:<9} {counts[group]:>4} tests  {totals[group]:>7.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
