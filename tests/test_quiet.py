@@ -61,3 +61,19 @@ def test_an_edited_check_cell_is_still_reported(demo_course):
     printed = support.nbgrader(course, "autograde", ASSIGNMENT, "--student=edited")
     warnings = warning_lines(printed.stdout + printed.stderr)
     assert len(warnings) == 1 and "checksum' for cell zero_pad_check has changed" in warnings[0], warnings
+
+
+def test_a_missing_protection_is_one_short_warning(demo_course, tmp_path):
+    """Without bubblewrap, do autograde and the grade command each print one warning of at most 3 lines naming it?"""
+    course = shutil.copytree(demo_course[0], tmp_path / "course")
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:
+        config.write('\nc.SandboxedExecute.bwrap = "no-such-bwrap"\n')
+    shutil.copytree(course / "submitted" / "mistakes", course / "submitted" / "unprotected-1")
+    autograde = support.nbgrader(course, "autograde", ASSIGNMENT, "--student=unprotected-1")
+    shutil.copytree(course / "submitted" / "mistakes", course / "submitted" / "unprotected-2")
+    grade = run(course, "-m", "helpers", "grade", ASSIGNMENT, "--student", "unprotected-2")
+    for printed in (autograde.stdout + autograde.stderr, grade):
+        lines = printed.splitlines()
+        warnings = [index for index, line in enumerate(lines) if "warning" in line.lower()]
+        assert len(warnings) == 1, printed[-2000:]
+        assert "no-such-bwrap" in "\n".join(lines[warnings[0]:warnings[0] + 3])

@@ -156,13 +156,10 @@ class SandboxedExecute(Execute):
                 "rewrite grades" if not self.protection.sandboxed else
                 "kernels are sandboxed but share no per-kernel cgroup: memory is limited per process, "
                 "processes are not limited")
-        self.log.warning("!" * 100)
-        self.log.warning("WARNING: %s.", what)
-        for reason in self.protection.missing:
-            self.log.warning("WARNING: missing: %s", reason)
-        self.log.warning("Each autograded notebook says so in its metadata (cnn_sandbox.missing). See "
-                         "docs/threat-model.md; c.SandboxedExecute.require_sandbox = True refuses instead.")
-        self.log.warning("!" * 100)
+        # one warning of three lines, once per process: what is not protected, what is missing, where to read more
+        self.log.warning("%s.\n  missing: %s\n  Each autograded notebook records it (%s.missing); docs/threat-model.md "
+                         "says how to get it; c.SandboxedExecute.require_sandbox = True refuses instead.",
+                         what, "; ".join(self.protection.missing), METADATA_KEY)
         WARNED.add(self.protection)
 
     def flag(self, text: str) -> None:

@@ -2,6 +2,11 @@
 import argparse
 import os
 import sys
+from pathlib import Path
+
+import nbformat
+
+from helpers.grading.sandbox.execute import METADATA_KEY
 
 from .coursedir import CourseError
 from .run import Options, grade_class
@@ -54,4 +59,19 @@ def main(argv=None, stdout=None, stderr=None) -> int:
               "(without --force) to grade the others", file=stderr)
         return 130
     print(summary.text(), file=stdout)
+    missing = missing_protection(options, summary.graded)
+    if missing:
+        print(f"WARNING: graded without full protection, missing: {'; '.join(missing)}.\n"
+              f"  Each of those notebooks records it ({METADATA_KEY}.missing); docs/threat-model.md says how to "
+              "get it.", file=stderr)
     return summary.exit_code()
+
+
+def missing_protection(options: Options, students) -> list:
+    """What the sandbox lacked for any of the students just graded, from their autograded notebooks."""
+    missing = []
+    for student in students:
+        for path in Path(options.course, "autograded", student, options.assignment).glob("*.ipynb"):
+            report = nbformat.read(str(path), as_version=4).metadata.get(METADATA_KEY, {})
+            missing += [reason for reason in report.get("missing", []) if reason not in missing]
+    return missing
