@@ -102,8 +102,8 @@ def run_visible(unit, function, fn):
         args = tuple(decode(arg) for arg in case["args"])
         record = call(function, fn, args, _documented_helpers(function, fn))
         verdict = judge(function, record, decode(case["expected"]), _tolerance(case), case["mistakes"], messages)
-        if case.get("show") and "returned" in record and verdict.passed:
-            print(show(function, decode(record["returned"]), args))
+        if case.get("show") and "returned" in record:
+            print(_shown(function, decode(record["returned"]), decode(case["expected"]), args, verdict.passed))
         print(("  ok    " if verdict.passed else "  FAIL  ") + case["label"])
         if not verdict.passed:
             print("        " + verdict.detail.replace("\n", "\n  "))
@@ -157,6 +157,17 @@ def _documented_helpers(function, fn):
     helpers = {name: _as_documented(namespace[name]) for name in HELPERS.get(function, ())
                if name == "conv_single_step" and callable(namespace.get(name))}
     return ("float_helper", helpers) if helpers else None
+
+
+def _shown(function, yours, expected, args, passed):
+    """The seeded example's values: yours alone when right, else the expected ones above yours."""
+    if passed:
+        return show(function, yours, args)
+    try:
+        shown = show(function, yours, args)
+    except Exception:  # a result of the wrong shape or type cannot be shown like the right one
+        shown = _describe(yours)
+    return f"Expected:\n{show(function, expected, args)}\nYours:\n{shown}"
 
 
 def show(function, result, args):
