@@ -86,11 +86,12 @@ def environment(**changes):
 
 
 def run_cells(notebook, folder: Path, grading: bool) -> dict:
-    """Execute notebook in folder cell by cell; {grade_id: seconds} of its check cells, plus "all"."""
+    """Execute notebook in folder cell by cell; {grade_id: seconds} of its check cells, plus "all" and
+    "lesson" (the cells that are neither checks nor the student's solutions: activities, scratch cells)."""
     mode = "autograde" if grading else None
     client = NotebookClient(notebook, timeout=600, allow_errors=True,
                             resources={"metadata": {"path": str(folder)}})
-    seconds = {"all": 0.0}
+    seconds = {"all": 0.0, "lesson": 0.0}
     with environment(NBGRADER_EXECUTION=mode, PYTEST_CURRENT_TEST=None), client.setup_kernel():
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code":
@@ -102,6 +103,8 @@ def run_cells(notebook, folder: Path, grading: bool) -> dict:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if grade_id in CHECK_CELLS:
                 seconds[grade_id] = elapsed
+            elif grade_id != "imports" and not cell.metadata.get("nbgrader", {}).get("solution"):
+                seconds["lesson"] += elapsed
     return seconds
 
 
@@ -159,6 +162,8 @@ def main(argv=None) -> int:
     added = checks_total["hidden"] - checks_total["visible"]
     print(f"\nthe hidden cases add {added:.2f} s to the check cells (target: at most 2 s); "
           f"ratio {checks_total['hidden'] / checks_total['visible']:.2f}")
+    print(f"the lesson's other cells (activities, scratch cells, the exercise's comparison) take "
+          f"{grading['lesson']:.2f} s under autograde (target: at most 0.3 s), {hidden['lesson']:.2f} s for a student")
     print(f"the grader judges a submission's records in {grading['judged']:.2f} s (first submission, cold caches)")
     timeout = configured_timeout()
     slowest = max(CHECK_CELLS, key=lambda grade_id: slow[grade_id])
