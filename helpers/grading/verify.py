@@ -170,8 +170,9 @@ class VerifyChecks(NbGraderPreprocessor):
             result["flags"] += sandbox_flags
             result["passed"] = result["passed"] and not sandbox_flags
             result["notes"] += stand_in_notes(result["function"], solutions.get(result["function"], ""), done)
-            if numerical_case(result, solutions.get(result["function"], "")):
-                result["cases"].append(numerical_case(result, solutions[result["function"]]))
+            numerical = numerical_case(result, solutions.get(result["function"], ""))
+            if numerical:
+                result["cases"].append(numerical)
                 result["passed"] = False
             done[grade_id] = result
             cell.outputs = outputs_for(result, own)
