@@ -6,14 +6,17 @@ pytest's PYTEST_CURRENT_TEST, which turns off ipykernel's capture of file descri
 (so that what C code or os.write sends to fd 2 would never reach the notebook).
 """
 import contextlib
+import io
 import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import nbformat
+import numpy as np
 from nbclient import NotebookClient
 
 from helpers.course import NOTEBOOK, tool_env
@@ -90,3 +93,17 @@ def course(course_factory) -> Path:
     if "path" not in _COURSE:
         _COURSE["path"] = course_factory("students-view")
     return _COURSE["path"]
+
+
+def run_code(sources: dict, functions: dict, grading=False):
+    """Execute {name: cell source} in order as a student's kernel would, with numpy and the given functions,
+    under autograde's NBGRADER_EXECUTION when grading: (namespace, printed text)."""
+    namespace = {"np": np, **functions}
+    out = io.StringIO()
+    with mock.patch.dict(os.environ), contextlib.redirect_stdout(out):
+        os.environ.pop("NBGRADER_EXECUTION", None)
+        if grading:
+            os.environ["NBGRADER_EXECUTION"] = "autograde"
+        for name, source in sources.items():
+            exec(compile(source, name, "exec"), namespace)
+    return namespace, out.getvalue()

@@ -1,18 +1,15 @@
 """The notebook's ungraded cells as students run them: the imports cell, the gradient checks."""
 import ast
-import contextlib
 import inspect
-import io
-import os
 import subprocess
 import sys
 import time
-from unittest import mock
 
 import nbformat
 import numpy as np
 import pytest
 
+import student_runs
 from helpers import mistakes, oracle, reference
 from helpers.course import NOTEBOOK, RELEASE_DIR, UNITS_BY_ID
 from helpers.tools import build
@@ -71,16 +68,8 @@ def test_activity_cells_are_locked_and_earn_nothing(grade_id):
 
 
 def run_cells(functions, grading=False, cells=GRADIENT_CELLS):
-    """Execute the released gradient-check cells as a student's kernel would: (namespace, printed text)."""
-    namespace = {"np": np, **functions}
-    out = io.StringIO()
-    with mock.patch.dict(os.environ), contextlib.redirect_stdout(out):
-        os.environ.pop("NBGRADER_EXECUTION", None)
-        if grading:
-            os.environ["NBGRADER_EXECUTION"] = "autograde"
-        for grade_id in cells:
-            exec(compile(CELLS[grade_id].source, grade_id, "exec"), namespace)
-    return namespace, out.getvalue()
+    """Execute the released cells named as a student's kernel would: (namespace, printed text)."""
+    return student_runs.run_code({grade_id: CELLS[grade_id].source for grade_id in cells}, functions, grading)
 
 
 def largest_errors(namespace):

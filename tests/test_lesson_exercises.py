@@ -1,7 +1,5 @@
 """The scratch cells, the vectorised exercise, and the solved release run top to bottom on two numpys."""
-import contextlib
 import inspect
-import io
 import os
 import shutil
 import subprocess
@@ -12,6 +10,7 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
+import student_runs
 from helpers import cases, course, reference
 from helpers.course import ASSIGNMENT, NOTEBOOK, RELEASE_DIR, UNITS, UNITS_BY_ID
 from helpers.tools import build
@@ -37,14 +36,7 @@ def scratch_cells():
 
 def run(source, functions, grading=False):
     """Execute source as a student's kernel would, with numpy and the given functions: (namespace, printed)."""
-    namespace = {"np": np, **functions}
-    out = io.StringIO()
-    with mock.patch.dict(os.environ), contextlib.redirect_stdout(out):
-        os.environ.pop("NBGRADER_EXECUTION", None)
-        if grading:
-            os.environ["NBGRADER_EXECUTION"] = "autograde"
-        exec(compile(source, "cell", "exec"), namespace)
-    return namespace, out.getvalue()
+    return student_runs.run_code({"cell": source}, functions, grading)
 
 
 def recording(name, calls):
