@@ -1,6 +1,6 @@
 """The inputs every check runs: visible cases (shipped with their expected values) and hidden ones.
 
-A case is a JSON-able spec that cnn_checks.make_args turns into the function's arguments:
+A case is a JSON-able spec that cnn_record.make_args turns into the function's arguments:
 {"id", "unit", "function", "label", "seed", "arrays": [[name, shape]], "hparameters", "mode",
 "pad", "dz", "shape", "dtype", "distinct"}. "legacy" cases draw with np.random.seed(seed) and
 np.random.randn in order, as the classic exercise does: they are the lesson's seeded examples.
@@ -10,7 +10,7 @@ block of each check cell and the grader makes the same inputs again from them.
 import numpy as np
 
 from helpers import oracle
-from helpers.checks import cnn_checks
+from helpers.checks import cnn_record
 from helpers.course import UNITS_BY_ID
 
 
@@ -154,9 +154,9 @@ def hidden(unit):
 def args_of(spec):
     """The arguments of a case: the classic np.random.seed draws for the seeded examples, make_args otherwise."""
     if not spec.get("legacy"):
-        return cnn_checks.make_args(spec)
+        return cnn_record.make_args(spec)
     np.random.seed(spec["seed"])
     drawn = {name: np.random.randn(*shape) for name, shape in spec["arrays"]}
     if spec.get("dZ_from_forward"):  # the classic conv_backward example differentiates its own output
         drawn["dZ"] = oracle.conv_forward(drawn["A_prev"], drawn["W"], drawn["b"], spec["hparameters"])[0]
-    return cnn_checks.make_args(spec, drawn)
+    return cnn_record.make_args(spec, drawn)

@@ -15,6 +15,7 @@ NOTEBOOK = "cnn"  # the notebook is <assignment>/cnn.ipynb
 SOURCE_DIR = ROOT / "source" / ASSIGNMENT
 RELEASE_DIR = ROOT / "release" / ASSIGNMENT
 CHECKS_MODULE = "cnn_checks"  # shipped beside the notebook: the visible checks, numpy only
+RECORD_MODULE = "cnn_record"  # shipped beside it too, imported by the hidden tests only: the recording for the grader
 COURSE_FILES = ("nbgrader_config.py", "helpers", "source", "release")  # what a copy of the course needs
 
 # The documented switch: make the optional backward part count. With the environment variable

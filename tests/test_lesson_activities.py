@@ -56,7 +56,7 @@ def test_imports_cell_lists_a_missing_data_file(tmp_path):
     result = subprocess.run([sys.executable, "-c", CELLS["imports"].source], cwd=tmp_path,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "Missing beside the notebook: cnn_check_data.json, images/" in result.stdout
+    assert "Missing beside the notebook: cnn_check_data.json, cnn_record.py, images/" in result.stdout
 
 
 @pytest.mark.parametrize("grade_id", ACTIVITY_CELLS)

@@ -25,7 +25,7 @@ from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from nbgrader.utils import is_locked
 from traitlets import List
 
-from helpers.checks import cnn_checks
+from helpers.checks import cnn_record
 from helpers.grading.leaks import HiddenText
 from helpers.grading.verify import RESULT_KEY, outputs_for
 
@@ -53,7 +53,7 @@ def note(text):
 def shown_output(output, hidden):
     """The output as the feedback shows it (or a note in its place); None for a recorded check result."""
     data = output.get("data", {})
-    if cnn_checks.MIME in data:
+    if cnn_record.MIME in data:
         return None
     text = output_text(output)
     if text is None:

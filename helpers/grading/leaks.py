@@ -27,12 +27,13 @@ from pathlib import Path
 
 from nbgrader.utils import is_locked
 
-from helpers.checks import cnn_checks
+from helpers.checks import cnn_checks, cnn_record
 
 MIN_QUOTE = 20  # hidden lines at least this long (whitespace-normalized) count as quotable
 MAX_DECODED = 4_000_000  # bytes a compressed token may expand to before it is read
 DEPTH = 2  # encodings inside encodings read this deep
-RELEASED = (Path(cnn_checks.__file__), cnn_checks.DATA_FILE)  # shipped beside the notebook: what they say is public
+# Shipped beside the notebook: what they say is public.
+RELEASED = (Path(cnn_checks.__file__), Path(cnn_record.__file__), cnn_checks.DATA_FILE)
 
 
 def hidden_lines(nb):

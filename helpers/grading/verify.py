@@ -1,7 +1,7 @@
 """Judge the check cells outside the student's kernel (nbgrader autograde preprocessors).
 
 While a submission runs, its check cells only record what the student's functions returned
-(display outputs of type cnn_checks.MIME). VerifyChecks, placed after Execute in
+(display outputs of type cnn_record.MIME). VerifyChecks, placed after Execute in
 `Autograde.autograde_preprocessors`, makes every case's inputs again from its spec, computes the
 expected result with the independent oracle, judges each record, and rewrites the cell's outputs:
 the student's own output as plain stdout text (streams, results, displays and errors alike), then
@@ -20,7 +20,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nbformat.v4 import new_output
 
 from helpers import cases, expected
-from helpers.checks import cnn_checks
+from helpers.checks import cnn_checks, cnn_record
 from helpers.course import UNITS_BY_ID, helper_units
 from helpers.grading.sandbox.execute import METADATA_KEY as SANDBOX_KEY
 
@@ -44,8 +44,8 @@ def split_outputs(cell):
     grade_id = cell.metadata["nbgrader"]["grade_id"]
     for output in cell.get("outputs", []):
         data = output.get("data", {})
-        if cnn_checks.MIME in data:
-            record = data[cnn_checks.MIME]
+        if cnn_record.MIME in data:
+            record = data[cnn_record.MIME]
             case = record.get("case") if isinstance(record, dict) else None
             if not isinstance(record, dict) or record.get("unit") != grade_id:
                 flags.append("a result recorded for another check cell")

@@ -19,8 +19,8 @@ import numpy as np
 
 from helpers import cases, expected, figures, mistakes, oracle, reference
 from helpers.checks import cnn_checks
-from helpers.course import (ASSIGNMENT, CHECKS_MODULE, COURSE_FILES, HELPERS, NOTEBOOK, ROOT, SOURCE_DIR, UNITS, points,
-                            tool_env)
+from helpers.course import (ASSIGNMENT, CHECKS_MODULE, COURSE_FILES, HELPERS, NOTEBOOK, RECORD_MODULE, ROOT, SOURCE_DIR,
+                            UNITS, points, tool_env)
 
 LESSON_DIR = Path(__file__).resolve().parent.parent / "lesson"
 DATA_FILE = cnn_checks.DATA_FILE.name
@@ -36,7 +36,7 @@ OUTLINE = [
 ]
 # What release/<assignment>/ holds beside the notebook (nbgrader copies source/<assignment>/ over):
 # the imports cell and section 1 name these, and a test compares them with the release.
-SHIPPED = (f"{CHECKS_MODULE}.py", DATA_FILE, "images/", "data/")
+SHIPPED = (f"{CHECKS_MODULE}.py", DATA_FILE, f"{RECORD_MODULE}.py", "images/", "data/")
 PHOTO = Path("data") / "photo.npy"  # input data of section 4.1, made by write_photo
 # Cells that run code the lesson ships (helpers/lesson/<name>.py), locked and not graded: {lesson: grade ids}.
 ACTIVITIES = {"shapes": ("shapes_parameters",), "photo": ("photo_feature_maps",),
@@ -79,7 +79,7 @@ def imports_cell():
         f"SHIPPED_WITH_THE_NOTEBOOK = {SHIPPED!r}\n"
         "try:\n"
         f"    from {CHECKS_MODULE} import (\n" + "".join(f"        {n},\n" for n in names) + "    )\n"
-        "    import cnn_checks\n"
+        f"    import {CHECKS_MODULE}\n"
         "except ModuleNotFoundError as error:\n"
         f"    if error.name != {CHECKS_MODULE!r}:\n"
         "        raise\n"
@@ -127,7 +127,7 @@ def hidden_block(unit):
     helpers = HELPERS.get(unit.function, ())
     stand_in_sources = [_stand_in_source(helper) for helper in helpers]
     imports = ["import math"] if any("math." in source for source in stand_in_sources) else []
-    lines = ["### BEGIN HIDDEN TESTS", *imports, "from cnn_checks import run_hidden", ""]
+    lines = ["### BEGIN HIDDEN TESTS", *imports, f"from {RECORD_MODULE} import run_hidden", ""]
     lines += stand_in_sources
     stand_ins = "{" + ", ".join(f'"{h}": _reference_{h}' for h in helpers) + "}"
     lines += [f'run_hidden("{unit.grade_id}", "{unit.function}", {unit.function}, [']

@@ -6,7 +6,7 @@ process, without nbgrader, two ways:
 - as the student sees it: the released visible checks (release/<assignment>/cnn_checks.py) run
   in plain Python on the submission's functions, helpers and all, with no hidden case;
 - as the grader scores it: every case of the check cell, visible and hidden, recorded with the
-  instructor's helpers standing in (as the hidden block does) and judged by
+  instructor's helpers standing in (cnn_record.record_all, as the hidden block's run_hidden does) and judged by
   helpers.expected.judge_case, as helpers.grading.verify.VerifyChecks judges the recorded results.
 Only the cells of the mutated function and of the functions calling it can be affected; the
 others are shown as not affected without running them.
@@ -24,7 +24,7 @@ import numpy as np
 
 from helpers import cases, expected, mistakes, oracle
 
-from helpers.checks import cnn_checks
+from helpers.checks import cnn_record
 from helpers.course import CHECKS_MODULE, HELPERS, RELEASE_DIR, UNITS
 from helpers.tools.submissions import reference_sources
 
@@ -129,8 +129,8 @@ def run_graded(unit, namespace) -> Graded:
     failed = {"visible": 0, "hidden": 0}
     slugs, messages = [], []
     for kind, specs in (("visible", cases.visible(unit.grade_id)), ("hidden", cases.hidden(unit.grade_id))):
-        with quiet_numpy():  # as cnn_checks.run_hidden records them in the kernel
-            records = cnn_checks.record_all(function, namespace[function], [cases.args_of(spec) for spec in specs], stand_ins)
+        with quiet_numpy():  # as cnn_record.run_hidden records them in the kernel
+            records = cnn_record.record_all(function, namespace[function], [cases.args_of(spec) for spec in specs], stand_ins)
         for spec, record in zip(specs, records):
             verdict = expected.judge_case(spec["id"], record)
             if not verdict.passed:

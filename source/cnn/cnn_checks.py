@@ -5,8 +5,9 @@ cnn_check_data.json (the seeded examples of the lesson and a few more: non-squar
 pad 0, stride > 1, both pooling modes, overlapping windows), compare what it returns with the
 stored expected values and say what is wrong and, for common mistakes, why. They need only numpy.
 
-While nbgrader grades a submission, the same functions only record what your functions
-returned; the grader judges those records outside the notebook, together with hidden cases.
+While nbgrader grades a submission, these checks step aside: the hidden part of each check cell
+(cnn_record.py) records what your functions return on these cases and on hidden ones, and the
+grader judges those records outside the notebook with the judging code below.
 """
 import base64
 import contextlib
@@ -20,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 
-MIME = "application/vnd.cnn-check+json"
 DATA_FILE = Path(__file__).with_name("cnn_check_data.json")
 MAX_RECORDED = 1_000_000  # entries: a larger returned array is described, not recorded
 TOLERANCE = {"float64": (1e-6, 1e-7), "float32": (1e-4, 1e-5)}  # (rtol, atol) by the inputs' dtype
@@ -91,12 +91,12 @@ def run_visible(unit, function, fn):
     if not callable(fn):
         raise CheckFailed(f"{function} is not a function (it is {_describe(fn)}); run the cell that defines it")
     if grading():
-        return  # the grader runs these cases again, with its stand-in helpers (see run_hidden)
+        return  # the grader runs these cases again, with its stand-in helpers (see cnn_record.run_hidden)
     forward = sorted(set(getattr(getattr(fn, "__code__", None), "co_names", ())) & FORWARD_FUNCTIONS)
     if function in ("conv_backward", "pool_backward") and forward:
         raise CheckFailed(f"{function} calls {' and '.join(forward)}: gradients estimated from the forward pass "
                           "earn nothing; compute them with the chain rule, as section 5 derives them")
-    cases, messages = _cases(unit)
+    cases, messages = stored_cases(unit)
     failures, notes = [], []
     for case in cases:
         args = tuple(decode(arg) for arg in case["args"])
@@ -134,7 +134,7 @@ def _failing_helpers(function, fn):
         helper_fn = getattr(fn, "__globals__", {}).get(helper)
         if helper not in getattr(getattr(fn, "__code__", None), "co_names", ()) or not callable(helper_fn):
             continue
-        cases, messages = _cases(f"{helper}_check")
+        cases, messages = stored_cases(f"{helper}_check")
         for case in cases:
             record = call(helper, helper_fn, tuple(decode(arg) for arg in case["args"]))
             if not judge(helper, record, decode(case["expected"]), _tolerance(case)).passed:
@@ -201,13 +201,19 @@ def load_data():
         return json.load(handle)
 
 
-def _cases(unit):
+def stored_cases(unit):
+    """(the stored visible cases of one check cell, {mistake slug: its message})."""
     data = load_data()
     return [case for case in data["cases"] if case["unit"] == unit], data["messages"]
 
 
 def _tolerance(case):
     return TOLERANCE[case.get("dtype", "float64")]
+
+
+def grading():
+    """True while nbgrader autogrades: the checks then step aside and the hidden blocks record results."""
+    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
 
 
 # --------------------------------------------------------------------------------------------
@@ -427,7 +433,7 @@ def call(function, fn, args, other_helpers=None):
     whose float() accepts a size-1 array ("lenient_bias"), then with both. The first retry that
     returns is kept as record["retry"], with its form(s); judge() passes it, with a note.
     """
-    pristine = _copy(args)
+    pristine = deep_copy(args)
     record = _call_once(function, fn, args)
     if "raised" not in record:
         return record
@@ -438,7 +444,7 @@ def call(function, fn, args, other_helpers=None):
         if helpers:
             retries.append(([form, "lenient_bias"], helpers, True))
     for forms, helpers, lenient in retries:
-        retry_args = _copy(pristine)
+        retry_args = deep_copy(pristine)
         with swapped(fn, helpers):
             retry = _call_once(function, fn, _lenient(function, retry_args) if lenient else retry_args)
         if "raised" not in retry:
@@ -450,7 +456,7 @@ NDIM_DEPRECATION = "Conversion of an array with ndim > 0"  # numpy 1.25 to 2.3 w
 
 
 def _call_once(function, fn, args):
-    originals = _copy(args)
+    originals = deep_copy(args)
     try:
         with stderr_as_stdout(), warnings.catch_warnings():
             warnings.filterwarnings("error", message=NDIM_DEPRECATION, category=DeprecationWarning)
@@ -482,13 +488,14 @@ def _own_line(fn, error):
     return f"line {frames[-1].lineno}: {frames[-1].line}" if frames else ""
 
 
-def _copy(value):
+def deep_copy(value):
+    """value with its arrays, tuples, lists and dicts copied: what a call may change stays as it was."""
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, (tuple, list)):
-        return type(value)(_copy(item) for item in value)
+        return type(value)(deep_copy(item) for item in value)
     if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
+        return {key: deep_copy(item) for key, item in value.items()}
     return value
 
 
@@ -530,8 +537,6 @@ def _lenient(function, args):
 
 
 @contextlib.contextmanager
-
-
 def swapped(fn, helpers):
     """fn's global helpers replaced by {name: helper} for the duration (e.g. stand-ins for the student's)."""
     namespace = getattr(fn, "__globals__", {})
@@ -652,121 +657,3 @@ def decode(data):
     if kind == "dict":
         return {key: decode(item) for key, item in body.items()}
     return Opaque(str(body), data.get("repr", "?"))
-
-
-# --------------------------------------------------------------------------------------------
-# The grader's side: while nbgrader autogrades, the hidden blocks record results on inputs
-# made again from their seeds; the grader judges them outside the kernel.
-
-
-def grading():
-    """True while nbgrader autogrades: checks then record results instead of judging them."""
-    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
-
-
-def run_hidden(unit, function, fn, specs, stand_ins=None):
-    """Record fn's results on the visible and the hidden cases; the grader judges them.
-
-    stand_ins -- {helper name: the instructor's version}, swapped into fn's globals for the
-    duration of the calls, so that a wrong helper is charged in its own check only. They return
-    the documented form (a float); a call that raises is tried again with them in the form of
-    the student's own helpers ("own_helper_form"), and passes if right in either.
-    """
-    visible = [(case["id"], tuple(decode(arg) for arg in case["args"])) for case in _cases(unit)[0]]
-    cases = visible + [(spec["id"], make_args(spec)) for spec in specs]
-    records = zip([case_id for case_id, _ in cases], record_all(function, fn, [args for _, args in cases], stand_ins))
-    if not grading():
-        print(f"{len(specs)} hidden cases ran; the grader judges them.")
-        return
-    for case_id, record in records:  # after every call: nothing fn's code clears or sends can follow them
-        emit(unit, case_id, record)
-
-
-def record_all(function, fn, arg_lists, stand_ins=None):
-    """fn's records on each of arg_lists, with stand_ins ({helper name: the instructor's version})
-    in place of its helpers, in the documented form first and, if a call raises, in the form of
-    the student's own helpers ("own_helper_form"), as the grader runs a function."""
-    stand_ins = stand_ins or {}
-    namespace = getattr(fn, "__globals__", {})
-    own_form = {name: _like(namespace.get(name), helper) for name, helper in stand_ins.items()}
-    with swapped(fn, stand_ins):
-        return [call(function, fn, args, ("own_helper_form", own_form) if own_form else None) for args in arg_lists]
-
-
-def _like(theirs, stand_in):
-    """The stand-in helper, returning its number in the form the student's own helper returns it.
-
-    conv_single_step may rightly return a float, a numpy scalar or a size-1 array, and a
-    conv_forward may rely on which (e.g. `conv_single_step(...)[0, 0, 0]` or `.item()`): the
-    stand-in then gives the right value in the student's form, so that it stands in for a correct
-    version of the student's own helper. The form is learnt from the student's helper on the
-    first call only.
-    """
-    forms = []
-
-    def standing_in(*args):
-        value = stand_in(*args)
-        if not callable(theirs) or np.ndim(value) != 0:
-            return value
-        if not forms:
-            try:
-                with stderr_as_stdout():
-                    forms.append(theirs(*_copy(args)))
-            except Exception:  # their helper is broken: the plain right value
-                forms.append(None)
-        form = forms[0]
-        if isinstance(form, np.ndarray) and form.size == 1:
-            return np.full(form.shape, value, dtype=np.float64)
-        return type(form)(value) if isinstance(form, np.generic) else value
-    return standing_in
-
-
-def emit(unit, case_id, record):
-    """Record one result for the grader, as a display output of the check cell."""
-    from IPython.display import display
-    data = dict(record, unit=unit, case=case_id)
-    display({MIME: data, "text/plain": f"[{unit}: result of case {case_id} recorded for the grader]"}, raw=True)
-
-
-def _draw(spec):
-    """{name: array} drawn in order from np.random.default_rng(spec["seed"])."""
-    rng = np.random.default_rng(spec["seed"])
-    dtype = np.dtype(spec.get("dtype", "float64"))
-    arrays = {}
-    for name, shape in spec.get("arrays", []):
-        if spec.get("distinct") and name in ("A_prev", "x"):
-            values = rng.permutation(int(np.prod(shape))) * 0.01 - 0.005 * np.prod(shape)
-            arrays[name] = values.reshape(shape).astype(dtype)
-        else:
-            arrays[name] = rng.standard_normal(shape).astype(dtype)
-    return arrays
-
-
-def make_args(spec, arrays=None):
-    """The positional arguments of the function named in spec, made from its seed.
-
-    spec: {"function", "seed", "arrays": [[name, shape], ...], "dtype", "distinct": bool,
-    "hparameters", "mode", "pad", "dz", "shape"}. Arrays are drawn in order from
-    np.random.default_rng(seed); with "distinct", values are spread at least 0.01 apart so that
-    every pooling window has a unique maximum. `arrays` ({name: array}) replaces the drawing.
-    """
-    arrays = _draw(spec) if arrays is None else arrays
-    function = spec["function"]
-    hparameters = spec.get("hparameters")
-    if function == "zero_pad":
-        return (arrays["X"], spec["pad"])
-    if function == "conv_single_step":
-        return (arrays["a_slice_prev"], arrays["W"], arrays["b"])
-    if function == "conv_forward":
-        return (arrays["A_prev"], arrays["W"], arrays["b"], dict(hparameters))
-    if function == "pool_forward":
-        return (arrays["A_prev"], dict(hparameters), spec["mode"])
-    if function == "conv_backward":
-        return (arrays["dZ"], (arrays["A_prev"], arrays["W"], arrays["b"], dict(hparameters)))
-    if function == "create_mask_from_window":
-        return (arrays["x"],)
-    if function == "distribute_value":
-        return (spec["dz"], tuple(spec["shape"]))
-    if function == "pool_backward":
-        return (arrays["dA"], (arrays["A_prev"], dict(hparameters)), spec["mode"])
-    raise ValueError(f"make_args: unknown function {function!r} in case {spec.get('id')!r}")

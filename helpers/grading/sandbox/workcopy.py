@@ -10,8 +10,8 @@ kernel starts or what it imports instead of the course's own code:
   imported anyway, and a beginner's random.py is an accident more often than an attack;
 - startup hooks: sitecustomize, usercustomize, matplotlibrc;
 - a package or extension module that would win over a .py file of the same name in the folder
-  (e.g. cnn_checks/ or cnn_checks.so beside the cnn_checks.py that autograde copies from source/):
-  this would replace the course's own code, so it is also marked as tampering;
+  (e.g. cnn_checks/ or cnn_record.so beside the cnn_checks.py and cnn_record.py that autograde copies
+  from source/): this would replace the course's own code, so it is also marked as tampering;
 - anything beyond the size budget (max_files, max_bytes), symbolic links, pipes and devices.
 """
 import importlib.machinery
