@@ -21,8 +21,9 @@ from helpers.grading.sandbox.execute import KERNELS_DIR, SandboxedExecute
 @pytest.fixture
 def submission(tmp_path):
     """A submission folder with the course's files, a helper of the student's, and shadowing files."""
-    files = {"cnn.ipynb": "{}", "cnn_checks.py": "", "mine.py": "", "images/a.png": "png", "numpy.py": "",
-             "sitecustomize.py": "", "matplotlibrc": "", "cnn_checks/__init__.py": "", "json/__init__.py": "",
+    files = {"cnn.ipynb": "{}", "cnn_checks.py": "", "cnn_record.py": "", "mine.py": "", "images/a.png": "png",
+             "numpy.py": "", "sitecustomize.py": "", "matplotlibrc": "", "cnn_checks/__init__.py": "",
+             "cnn_record/__init__.py": "", "json/__init__.py": "",
              "__pycache__/mine.cpython-311.pyc": "", "notes/numpy.py": ""}
     for relative, text in files.items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -36,15 +37,15 @@ def test_the_working_copy_keeps_the_course_and_the_students_files(submission):
     """Do the notebook, the checks module, the student's own module and data files go to the kernel,
     with caches left out and a module name only shadowed at the top level?"""
     plan = workcopy.plan(str(submission), 2**30)
-    assert plan.files == ["cnn.ipynb", "cnn_checks.py", "mine.py", "images/a.png", "notes/numpy.py"]
+    assert plan.files == ["cnn.ipynb", "cnn_checks.py", "cnn_record.py", "mine.py", "images/a.png", "notes/numpy.py"]
     assert plan.dirs == ["images", "notes"]
 
 
 def test_shadowing_files_and_links_are_left_out(submission):
     """Are installed module names, startup hooks, links and pipes left out, and only the package that
-    would replace the course's cnn_checks.py marked as tampering?"""
+    would replace the course's cnn_checks.py or cnn_record.py marked as tampering?"""
     left_out = {entry.path: entry.tampering for entry in workcopy.plan(str(submission), 2**30).left_out}
-    assert left_out == {"cnn_checks": True, "json": False, "numpy.py": False, "sitecustomize.py": False,
+    assert left_out == {"cnn_checks": True, "cnn_record": True, "json": False, "numpy.py": False, "sitecustomize.py": False,
                         "matplotlibrc": False, "link.txt": False, "pipe": False}
 
 
@@ -52,7 +53,7 @@ def test_the_working_copy_stops_at_its_budget(submission):
     """Does a folder with more files than the budget stop there, saying so once?"""
     plan = workcopy.plan(str(submission), 2**30, max_files=2)
     assert plan.files == ["cnn.ipynb", "cnn_checks.py"]
-    assert [entry.path for entry in plan.left_out if "budget" in entry.reason] == ["mine.py"]
+    assert [entry.path for entry in plan.left_out if "budget" in entry.reason] == ["cnn_record.py"]
 
 
 def test_symbolic_links_are_found_at_any_depth(tmp_path):
