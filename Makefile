@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
+# pytest-xdist workers for `make test`: one per core
+TEST_WORKERS ?= auto
 # nbgrader runs `alembic` by name: the venv's bin/ goes first on PATH for every command.
 RUN := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY)
 # The course's commands keep the bytecode they compile, in .venv/pycache, even where PYTHONDONTWRITEBYTECODE
@@ -40,9 +42,9 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 demo: venv
 	$(RUN_CACHED) -m helpers demo
 
-## the whole test suite (installs the system packages it needs when run as root)
+## the whole test suite, on every core (installs the system packages it needs when run as root)
 test: test-deps system-deps
-	$(RUN) -m pytest
+	$(RUN) -m pytest -n $(TEST_WORKERS)
 
 ## the tests that start no kernel, browser, VM or database: a minute, for contributors
 test-fast: test-deps

@@ -1,12 +1,14 @@
 """Benchmark: how long the test suite takes, in all and by group (the markers of pytest.ini).
 
-Runs pytest once over the suite (or the groups named) with a JUnit report, and prints the wall
-time and, for each group, its tests and the seconds they took (a session fixture's set-up counts
-for the first test that uses it). A test with several markers counts in the first group listed
-below; "fast" is everything `make test-fast` runs. Figures only: nothing is asserted, the
-machine is noisy. Goals: `make test` within 8 minutes plus the VM test, `make test-fast` within 60 s.
+Runs pytest once over the suite (or the groups named) as `make test` does (pytest-xdist, one worker
+per core unless -n says otherwise) with a JUnit report, and prints the wall time, the seconds the
+tests took added up (about what one worker would take), and, for each group, its tests and the
+seconds they took (a session fixture's set-up counts for the first test that uses it). A test
+with several markers counts in the first group listed below; "fast" is everything
+`make test-fast` runs. Figures only: nothing is asserted, the machine is noisy. Goals: `make test`
+within 8 minutes plus the VM test, `make test-fast` within 60 s.
 
-usage: python bench/test_suite.py [-m EXPRESSION] [-- extra pytest arguments]
+usage: python bench/test_suite.py [-m EXPRESSION] [-n WORKERS] [-- extra pytest arguments]
 """
 import argparse
 import subprocess
@@ -44,12 +46,13 @@ def group_of(node_id, members):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-m", dest="expression", default="", help="run only the tests this marker expression selects")
+    parser.add_argument("-n", dest="workers", default="auto", help="pytest-xdist workers, as `make test` (0: none)")
     parser.add_argument("pytest_args", nargs="*", help="more arguments for pytest (after --)")
     args = parser.parse_args(argv)
     members = {group: node_ids(group) for group in GROUPS}
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "junit.xml"
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", "-n", args.workers,
                    *(["-m", args.expression] if args.expression else []), *args.pytest_args]
         start = time.monotonic()
         result = subprocess.run(command, cwd=ROOT)
@@ -61,7 +64,8 @@ def main(argv=None) -> int:
         group = group_of(node_id, members)
         totals[group] += seconds
         counts[group] += 1
-    print(f"\nwall time {wall:.0f} s for {len(times)} tests (pytest exit {result.returncode})")
+    print(f"\nwall time {wall:.0f} s for {len(times)} tests with {args.workers} workers (pytest exit {result.returncode}); "
+          f"the tests took {sum(times.values()):.0f} s in all")
     for group in (*GROUPS, "fast"):
         if counts[group]:
             print(f"  {group:<9} {counts[group]:>4} tests  {totals[group]:>7.1f} s")

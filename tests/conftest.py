@@ -1,6 +1,5 @@
 """Shared fixtures: the project root on sys.path, temporary copies of the course, a numpy 1.x Python."""
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -31,14 +30,7 @@ def numpy1_python():
     stamp = env_dir / ".installed"
     if not (stamp.exists() and stamp.read_text() == lock.read_text()):
         shutil.rmtree(env_dir, ignore_errors=True)
-        uv = shutil.which("uv") or (None if subprocess.run([sys.executable, "-m", "uv", "--version"],
-                                                           capture_output=True).returncode else f"{sys.executable} -m uv")
-        if uv:
-            subprocess.run([*uv.split(), "venv", "-q", "-p", sys.executable, str(env_dir)], check=True)
-            subprocess.run([*uv.split(), "pip", "install", "-q", "-p", str(python), "-r", str(lock)], check=True)
-        else:
-            subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
-            subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(lock)], check=True)
+        support.make_env(env_dir, sys.executable, lock)
         stamp.write_text(lock.read_text())
     return python
 
@@ -57,9 +49,40 @@ MODULE_MARKERS = {
 }
 
 
+# `make test` runs the suite on every core with pytest-xdist (`-n auto`), a group at a time on each
+# worker: a group is a module, or the modules that read one session fixture's work (made once per
+# worker that runs them: so they run on one).
+SHARED_WORK = {"test_mutants": "variants", "test_alternatives": "variants",  # tests/variants.py
+               "test_report": "graded_class", "test_browser": "graded_class",  # tests/graded_class.py
+               "test_numpy_forms": "numpy1", "test_lesson_exercises": "numpy1"}  # the numpy1_python env
+# The groups that take longest (bench/test_suite.py prints them), started first so that the workers
+# end together; the others follow in file order.
+LONGEST_FIRST = ("test_grade", "test_sandbox_cgroup_v2", "graded_class", "variants", "test_sandbox_attacks",
+                 "test_quiet", "test_verdict_only", "test_exchange", "numpy1")
+
+
+def group_of(module: str) -> str:
+    return SHARED_WORK.get(module, module)
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         names = {FIXTURE_MARKERS[name] for name in item.fixturenames if name in FIXTURE_MARKERS}
         names |= set(MODULE_MARKERS.get(item.module.__name__, ()))
         for name in sorted(names):
             item.add_marker(name)
+    rank = {group: index for index, group in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(group_of(item.module.__name__), len(rank)))  # stable: file order within
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Hand out whole groups, in collection order (xdist's loadgroup marks do not survive pytest 9.2's node ids)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(Path(nodeid.split("::")[0]).stem)
+
+    config.option.loadscopereorder = False
+    return GroupScheduling(config, log)

@@ -4,6 +4,7 @@ Every real `nbgrader autograde` costs seconds, so tests grade many students in O
 build the submissions, call `autograde(course, {student: notebook, ...})` once (in a session
 fixture), then read each student's results with `results()` and `scores()`.
 """
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,6 +17,27 @@ from helpers.grading.verify import results_of
 from helpers.tools.build import copy_course
 from helpers.course import ASSIGNMENT, NOTEBOOK, ROOT, tool_env
 from helpers.tools.submissions import reference_sources, with_solutions  # noqa: F401 (re-exported for tests)
+
+
+def make_env(path: Path, python: str, requirements: Path, compile_bytecode: bool = False) -> Path:
+    """A venv at path, made from `python`, with the packages of a requirements file; returns its python.
+
+    uv does the work where it runs (the one in .venv/bin, which `make` puts on PATH, or the running
+    Python's module); otherwise venv and pip. compile_bytecode: write every module's bytecode now.
+    """
+    uv = next((command for command in (["uv"], [sys.executable, "-m", "uv"])
+               if shutil.which(command[0]) and subprocess.run([*command, "--version"], capture_output=True).returncode == 0),
+              None)
+    env_python = path / "bin" / "python"
+    if uv:
+        subprocess.run([*uv, "venv", "-q", "-p", python, str(path)], check=True)
+        subprocess.run([*uv, "pip", "install", "-q", *(["--compile-bytecode"] if compile_bytecode else []),
+                        "-p", str(env_python), "-r", str(requirements)], check=True)
+    else:
+        subprocess.run([python, "-m", "venv", str(path)], check=True)
+        subprocess.run([str(env_python), "-m", "pip", "install", "-q", "-r", str(requirements)], check=True)
+    return env_python
+
 
 def nbgrader(course, *args, check=True, timeout=1800):
     """Run `python -m nbgrader ARGS` in the course folder with the venv's bin/ on PATH."""

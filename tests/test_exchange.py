@@ -51,25 +51,9 @@ def home(name: str) -> Path:
     return Path(pwd.getpwnam(name).pw_dir)
 
 
-def uv_command():
-    """How to run uv here (the uv on PATH, or python3's module), or None."""
-    for command in (["uv"], [sys.executable, "-m", "uv"], ["python3", "-m", "uv"]):
-        if shutil.which(command[0]) and subprocess.run([*command, "--version"], capture_output=True).returncode == 0:
-            return command
-    return None
-
-
 def shared_env(path: Path) -> Path:
     """A venv with the course's requirements that every user can run, bytecode compiled (no user could write it)."""
-    uv = uv_command()
-    if uv:
-        subprocess.run([*uv, "venv", "-q", "-p", "/usr/bin/python3", str(path)], check=True)
-        subprocess.run([*uv, "pip", "install", "-q", "--compile-bytecode", "-p", str(path),
-                        "-r", str(ROOT / "requirements.txt")], check=True)
-    else:
-        subprocess.run(["/usr/bin/python3", "-m", "venv", str(path)], check=True)
-        subprocess.run([str(path / "bin" / "python"), "-m", "pip", "install", "-q", "-r",
-                        str(ROOT / "requirements.txt")], check=True)
+    support.make_env(path, "/usr/bin/python3", ROOT / "requirements.txt", compile_bytecode=True)
     return path
 
 
@@ -223,7 +207,7 @@ def test_setup_closed_what_useradd_left_open(server):
     assert server.before[str(server.course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")] == "readable"
 
 
-@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("student", STUDENTS, ids=["on-time", "late"])  # the same ids in every xdist worker
 def test_a_student_reaches_nothing_private(server, student):
     """Can the student neither list the exchange's inbox or feedback, nor read the other's home, nor the course?"""
     seen = server.after[student]
@@ -239,7 +223,7 @@ def test_a_known_submission_path_is_readable(server):
     assert server.readable(LATE, [folder / f"{NOTEBOOK}.ipynb"]) == {str(folder / f"{NOTEBOOK}.ipynb"): "readable"}
 
 
-@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("student", STUDENTS, ids=["on-time", "late"])  # the same ids in every xdist worker
 def test_fetched_feedback_holds_no_hidden_test(server, student):
     """Does the feedback each student fetched show the verdicts but no hidden test's code or inputs?"""
     pages = sorted((home(student) / ASSIGNMENT / "feedback").rglob(f"{NOTEBOOK}.html"))

@@ -147,10 +147,11 @@ def test_groups_left_by_a_killed_reaper_go_with_the_next_kernel(tmp_path):
                 procs.write(str(stray.pid))
         for process in [*launcher.children(), launcher]:  # the reaper is the launcher's child
             process.kill()
+        # seen before the launcher is reaped: until then its pid lives on, and no kernel that another
+        # test starts meanwhile (pytest-xdist) takes the groups for a killed run's
+        left = [folder for folder in group.folders if os.path.isdir(folder)]
         first.client.stop_channels()
         await first.manager.shutdown_kernel(now=True)
-        await asyncio.sleep(1)
-        left = [folder for folder in group.folders if os.path.isdir(folder)]
         second = Kernel(tmp_path)
         await second.start()
         await second.stop()
