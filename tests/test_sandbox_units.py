@@ -12,8 +12,10 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from helpers.grading import leftovers
 from helpers.course import ROOT
-from helpers.grading.sandbox import cgroups, command, execute, launcher, outputs, workcopy
-from helpers.grading.sandbox.execute import KERNELS_DIR, SandboxedExecute
+from helpers.grading.sandbox import cgroups, command, launcher, managers, outputs, workcopy
+from helpers.grading.sandbox.execute import SandboxedExecute
+from helpers.grading.sandbox.managers import KERNELS_DIR
+from helpers.grading.sandbox.protection import Protection
 
 # --- the kernel's working copy ------------------------------------------------------------------
 
@@ -255,12 +257,12 @@ def test_owner_reads_the_pid_in_a_name():
 def test_private_folders_of_gone_graders_are_removed(tmp_path, monkeypatch):
     """Does a new kernel's connection folder, named after this grader, come with the removal of the
     folders (and their contents) of graders that are gone, and only theirs?"""
-    monkeypatch.setattr(execute, "SHM", str(tmp_path))
+    monkeypatch.setattr(managers, "SHM", str(tmp_path))
     gone, living = tmp_path / f"cnn-kernel-{gone_pid()}-abc", tmp_path / f"cnn-kernel-{os.getppid()}-abc"
     for folder in (gone, living, tmp_path / "cnn-kernel-unnamed"):
         folder.mkdir()
         (folder / "fill").write_bytes(bytes(1000))
-    new = Path(execute.private_folder())
+    new = Path(managers.private_folder())
     assert new.parent == tmp_path and leftovers.owner(new.name, command.PRIVATE_PREFIX) == os.getpid()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([living.name, "cnn-kernel-unnamed", new.name])
 
@@ -283,5 +285,16 @@ def test_limits_are_documented_options_with_the_issues_defaults():
     assert all(trait.metadata.get("config") and trait.help for trait in own.values())
     defaults = SandboxedExecute()
     assert (defaults.memory_limit, defaults.max_processes, defaults.output_text_limit) == (2 * 2**30, 64, 100_000)
+
+
+def test_the_launchers_arguments_by_default_are_those_the_cgroup_v2_vm_test_uses():
+    """Does SandboxedExecute with its defaults give the launcher what managers.launcher_arguments gives
+    with its own (which the cgroup v2 VM test's grader uses, not to import nbgrader under emulation)?"""
+    for protection in (Protection("/usr/bin/bwrap", True, ()), Protection("/usr/bin/bwrap", False, ("no cgroups",))):
+        executor = SandboxedExecute()
+        executor.protection = protection
+        assert executor.launcher_arguments() == managers.launcher_arguments(protection)
+    assert managers.launcher_arguments(protection) == [
+        "--bwrap", "/usr/bin/bwrap", "--memory-limit", str(2 * 2**30), "--max-processes", "64", "--"]
 
 

@@ -20,7 +20,7 @@ ETC_ENTRIES = (
 PASSED_ENV = ("NBGRADER_EXECUTION", "LANG", "LC_ALL", "TZ")  # the rest of the grader's environment stays out
 SANDBOX_UID = 65534  # "nobody" inside the sandbox's user namespace
 HOME = "/tmp"
-PRIVATE_PREFIX = "cnn-kernel-"  # connection folders cnn-kernel-<grader pid>-<random>, made by execute.private_folder
+PRIVATE_PREFIX = "cnn-kernel-"  # connection folders cnn-kernel-<grader pid>-<random>, made by managers.private_folder
 # The kernel finds the notebook's folder last on sys.path, after the standard library and the venv:
 # python -I keeps it off at startup, the kernel appends it once started.
 BOOT = (

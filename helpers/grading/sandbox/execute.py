@@ -21,12 +21,7 @@ Where bubblewrap or cgroups are missing it warns loudly, once per run and in eve
 """
 import copy
 import os
-import shutil
-import tempfile
-from pathlib import Path
 
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
@@ -34,16 +29,12 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
-from helpers.grading import leftovers
-from helpers.grading.sandbox import outputs, workcopy
-from helpers.grading.sandbox.command import PRIVATE_PREFIX
+from helpers.grading.sandbox import managers, outputs, workcopy
+from helpers.grading.sandbox.managers import (KERNEL_NAME, MAX_PROCESSES, MEMORY_LIMIT, UNSANDBOXED_KERNEL,
+                                              PrivateKernelManager, SandboxKernelManager)
 from helpers.grading.sandbox.protection import probe
 
 METADATA_KEY = "cnn_sandbox"  # read by helpers.grading.verify (SANDBOX_KEY)
-KERNEL_NAME = "cnn-sandbox"
-KERNELS_DIR = str(Path(__file__).resolve().parent / "kernels")
-UNSANDBOXED_KERNEL = "python3"
-SHM = "/dev/shm"
 WARNED = set()  # protections already warned about in this process (the warning comes once per run)
 # How a kernel is lost in a cell: the cell's error name, what happened, the usual causes.
 LOST = {
@@ -57,47 +48,6 @@ class SandboxUnavailable(RuntimeError):
     """The sandbox is required (require_sandbox) but this machine cannot provide it."""
 
 
-def private_folder() -> str:
-    """A new folder for a kernel's connection file and sockets, named after this grader's pid, on the tmpfs
-    /dev/shm where there is one. Folders of graders that are gone (killed before they could remove
-    theirs, possibly holding what a kernel wrote there) are removed first."""
-    parent = SHM if os.access(SHM, os.W_OK) else tempfile.gettempdir()
-    for name in leftovers.orphans(parent, PRIVATE_PREFIX):
-        shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
-    return tempfile.mkdtemp(prefix=f"{PRIVATE_PREFIX}{os.getpid()}-", dir=parent)
-
-
-class PrivateKernelManager(AsyncKernelManager):
-    """A kernel whose connection file and ipc sockets live in a private folder: no TCP port, so kernels
-    started at the same moment by parallel graders never collide on one, and no other user's process
-    can connect. The folder is on a tmpfs (/dev/shm) where there is one: what a sandboxed kernel writes
-    there counts against its memory limit, where a folder on disk would let it fill the disk."""
-
-    def __init__(self, **kwargs):
-        self.private_dir = private_folder()
-        kwargs.update(
-            transport="ipc",
-            ip=os.path.join(self.private_dir, "ipc"),
-            connection_file=os.path.join(self.private_dir, "kernel.json"),
-        )
-        super().__init__(**kwargs)
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)
-        if not restart:
-            shutil.rmtree(self.private_dir, ignore_errors=True)
-
-    cleanup_resources = _async_cleanup_resources
-
-
-class SandboxKernelManager(PrivateKernelManager):
-    """Starts kernelspec cnn-sandbox, which binds the private folder read-write (the sandbox has no network)."""
-
-    def __init__(self, **kwargs):
-        kwargs.update(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[KERNELS_DIR]))
-        super().__init__(**kwargs)
-
-
 class SandboxedExecute(Execute):
     """Execute each submission in a sandboxed, limited kernel that may die without sinking the rest."""
 
@@ -105,10 +55,10 @@ class SandboxedExecute(Execute):
         "Refuse to grade (raise) when bubblewrap or per-kernel cgroups are unavailable, instead of "
         "warning once per run and recording it in every notebook (cnn_sandbox.missing).")).tag(config=True)
     bwrap = Unicode("bwrap", help="The bubblewrap executable (a name on PATH or a path).").tag(config=True)
-    memory_limit = Integer(2 * 2**30, help=(
+    memory_limit = Integer(MEMORY_LIMIT, help=(
         "Bytes of memory for one kernel and all its processes (its cgroup; without cgroups, per "
         "process). Beyond it the kernel is killed, which costs the cell that used it.")).tag(config=True)
-    max_processes = Integer(64, help=(
+    max_processes = Integer(MAX_PROCESSES, help=(
         "Processes and threads one kernel may have at once (its cgroup's pids.max): a fork bomb "
         "stops there.")).tag(config=True)
     output_text_limit = Integer(100_000, help=(
@@ -201,11 +151,8 @@ class SandboxedExecute(Execute):
         return self.km
 
     def launcher_arguments(self) -> list:
-        arguments = ["--bwrap", self.protection.bwrap, "--memory-limit", str(self.memory_limit),
-                     "--max-processes", str(self.max_processes)]
-        if self.protection.cgroups:
-            arguments.append("--cgroups")
-        return arguments + ["--", *self.extra_arguments]
+        return managers.launcher_arguments(self.protection, self.memory_limit, self.max_processes,
+                                           self.extra_arguments)
 
     async def async_start_new_kernel(self, **kwargs) -> None:
         kwargs.setdefault("cwd", self.resources.get("metadata", {}).get("path") or None)
