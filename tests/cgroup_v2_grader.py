@@ -2,8 +2,8 @@
 
 tests/test_sandbox_cgroup_v2.py boots the VM, whose script runs `python tests/cgroup_v2_grader.py WORKDIR JOB...`
 as root once: after the imports, that process forks one child per JOB (at once up to a `then`, which
-waits until those before have ended or started their memory bomb), which joins its cgroup, becomes its user (as `setpriv --reuid --regid --clear-groups`
-would), and writes what it found to its file:
+waits until those before have ended or started their memory bomb), which joins its cgroup, becomes its
+user (as `setpriv --reuid --regid --clear-groups` would), and writes what it found to its file:
 - `grade`: a grader (as root, and as an ordinary user in a delegated subtree) starting a bomber and a
   neighbour kernel; what it saw, as JSON, is judged by the test. It takes what autograde's
   SandboxedExecute takes: the protection probe (which prepares the cgroups), the launcher's arguments

@@ -15,10 +15,10 @@ grader, children of the same process ask `cgroups.prepare` about broken trees (h
 memory controller, read-only). Everything measured comes back as JSON; the tests below judge it.
 Emulation is what costs (Python runs some 40 times slower there), so besides the graders not importing
 nbgrader the VM gets the files Python reads and maps copied to a tmpfs, no kernel modules it does not
-need, and a processor without `rep movsb/stosb`. One boot on this 2-core machine: 82 s in a run with
+need, and a processor without `rep movsb/stosb`. One boot on this 2-core machine: 80 s in runs with
 little else running, 176 s in one with other tests keeping both cores busy (load 4 to 5: qemu got
-less than one core); starting the four kernels (some 20 CPU-seconds each under emulation) is the
-largest part.
+less than one core), 181 s beside two busy loops; starting the four kernels (some 20 CPU-seconds
+each under emulation) is the largest part.
 """
 import glob
 import importlib.util
@@ -61,10 +61,9 @@ VM_SCRIPT = r'''#!/bin/sh
 # once root's has started its memory bomb (under emulation kernels starting side by side cost more
 # CPU, in all, than one grader's after the other's).
 # Results go to OUT (shared with the host); the ordinary user's to a VM-local tmpfs (it cannot create
-# files in the share). Both graders use a venv made from
-# Debian's python onto which the project's packages are mounted: the project's venv links its python
-# into /root (mode 700), which the ordinary user cannot run, and with one Python for both the
-# emulator translates the interpreter's code once.
+# files in the share). Both graders use a venv made from Debian's python onto which the project's
+# packages are mounted: the project's venv links its python into /root (mode 700), which the ordinary
+# user cannot run, and with one Python for both the emulator translates the interpreter's code once.
 set -eu
 OUT={out} REPO={repo} SITE={site} U={user}
 CG=/sys/fs/cgroup W=/run/cnn
@@ -114,8 +113,8 @@ echo done > $OUT/done
 
 # Run by the Python the VM uses (hot_files): import what a grader and a launcher import, set up an
 # IPython kernel as the sandbox's does (ipykernel's IPKernelApp, initialized but not started), then
-# write every module file and every file mapped into the process (the interpreter, libpython, shared
-# libraries, extensions) to the file named by argv[1].
+# write every module file and every file mapped into the process (the interpreter, shared libraries,
+# extensions) to the file named by argv[1].
 HOT_PROBE = """
 import json, os, site, sys
 sys.path.insert(0, REPO)
