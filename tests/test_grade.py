@@ -34,6 +34,7 @@ from helpers.tools.grade import sample_class
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CLASS_SIZE = 12  # every variant and every renamed form of sample_class once
+DASK_TIMEOUT = "180"  # seconds for a Dask worker's first task, which imports the course (slow on a loaded machine)
 TIMEOUT = 3  # c.Execute.timeout of the test courses: the "hang" student's first cell runs out of it
 DUEDATE = "2025-01-15 08:00:00 UTC"  # the class submits at sample_class.TIMESTAMP, an hour late: penalties
 GRADED_LINE = re.compile(r"^\[\d+/\d+\] (\S+) graded", re.MULTILINE)
@@ -198,7 +199,7 @@ def dask_run(new_class, dask_cluster):
     """The class graded on the Dask cluster; one worker process is killed after a few students."""
     address, nannies = dask_cluster
     course = new_class("dask")
-    process, err = start_grade(course, "--scheduler", address)
+    process, err = start_grade(course, "--scheduler", address, "--connect-timeout", DASK_TIMEOUT)
     wait_for(lambda: len(graded_students(err.read_text())) >= 3, "3 students graded")
     assert process.poll() is None, "the run ended before a worker could be killed"
     psutil.Process(nannies[0].pid).children()[0].kill()  # the worker process under its nanny
@@ -214,7 +215,7 @@ def dask_postgres_run(new_class, dask_cluster, postgres_database):
     address, _ = dask_cluster
     url = postgres_database("dask")
     course = new_class("dask-postgres", db_url=url)
-    return course, grade(course, "--scheduler", address), url
+    return course, grade(course, "--scheduler", address, "--connect-timeout", DASK_TIMEOUT), url
 
 
 RUNS = ["one_worker", "two_workers", "dask_run", "dask_postgres_run"]

@@ -34,6 +34,10 @@ class ClusterPool:
                               "(start workers with `dask worker ADDRESS`)") from None
         try:  # the scheduler too must be able to import this package to accept tasks
             self.client.submit(probe, course, pure=False).result(timeout=timeout)
+        except TimeoutError:
+            self.close()
+            raise CourseError(f"the Dask cluster at {address} ran no first task within {timeout:g} s: its workers "
+                              "may still be starting or too busy (try a longer --connect-timeout)") from None
         except Exception as error:
             self.close()
             raise CourseError(f"the Dask cluster at {address} cannot run the grader: {first_line(error)}\n{HINT}") from None
