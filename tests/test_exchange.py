@@ -34,6 +34,7 @@ from test_feedback_hidden import hidden_lines, page_text, quoted
 TAG = secrets.token_hex(3)
 INSTRUCTOR, ON_TIME, LATE = f"cnnx{TAG}t", f"cnnx{TAG}a", f"cnnx{TAG}b"
 STUDENTS = (ON_TIME, LATE)
+each_student = pytest.mark.parametrize("student", STUDENTS, ids=["on-time", "late"])  # ids the same in every xdist worker
 MISTAKE = mistakes.MISTAKES_BY_SLUG["conv_stride_ignored"]  # the late student's bug: conv_forward loses its points
 FULL = {unit.grade_id: points(unit) for unit in UNITS if unit.graded}
 PROBE = """import json, os, sys
@@ -207,7 +208,7 @@ def test_setup_closed_what_useradd_left_open(server):
     assert server.before[str(server.course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")] == "readable"
 
 
-@pytest.mark.parametrize("student", STUDENTS, ids=["on-time", "late"])  # the same ids in every xdist worker
+@each_student
 def test_a_student_reaches_nothing_private(server, student):
     """Can the student neither list the exchange's inbox or feedback, nor read the other's home, nor the course?"""
     seen = server.after[student]
@@ -223,7 +224,7 @@ def test_a_known_submission_path_is_readable(server):
     assert server.readable(LATE, [folder / f"{NOTEBOOK}.ipynb"]) == {str(folder / f"{NOTEBOOK}.ipynb"): "readable"}
 
 
-@pytest.mark.parametrize("student", STUDENTS, ids=["on-time", "late"])  # the same ids in every xdist worker
+@each_student
 def test_fetched_feedback_holds_no_hidden_test(server, student):
     """Does the feedback each student fetched show the verdicts but no hidden test's code or inputs?"""
     pages = sorted((home(student) / ASSIGNMENT / "feedback").rglob(f"{NOTEBOOK}.html"))
