@@ -20,10 +20,9 @@ from helpers.tools.submissions import reference_sources, with_solutions  # noqa:
 
 
 def make_env(path: Path, python: str, requirements: Path, compile_bytecode: bool = False) -> Path:
-    """A venv at path, made from `python`, with the packages of a requirements file; returns its python.
-
-    uv does the work where it runs (the one in .venv/bin, which `make` puts on PATH, or the running
-    Python's module); otherwise venv and pip. compile_bytecode: write every module's bytecode now.
+    """A venv at path, made from `python`, with exactly the packages of a lock (--no-deps, as the Makefile
+    installs them); returns its python. uv does the work where it runs (the one in .venv/bin, which `make`
+    puts on PATH, or the running Python's module); otherwise venv and pip. compile_bytecode: write every module's bytecode now.
     """
     uv = next((command for command in (["uv"], [sys.executable, "-m", "uv"])
                if shutil.which(command[0]) and subprocess.run([*command, "--version"], capture_output=True).returncode == 0),
@@ -31,11 +30,11 @@ def make_env(path: Path, python: str, requirements: Path, compile_bytecode: bool
     env_python = path / "bin" / "python"
     if uv:
         subprocess.run([*uv, "venv", "-q", "-p", python, str(path)], check=True)
-        subprocess.run([*uv, "pip", "install", "-q", *(["--compile-bytecode"] if compile_bytecode else []),
+        subprocess.run([*uv, "pip", "install", "-q", "--no-deps", *(["--compile-bytecode"] if compile_bytecode else []),
                         "-p", str(env_python), "-r", str(requirements)], check=True)
     else:
         subprocess.run([python, "-m", "venv", str(path)], check=True)
-        subprocess.run([str(env_python), "-m", "pip", "install", "-q", "-r", str(requirements)], check=True)
+        subprocess.run([str(env_python), "-m", "pip", "install", "-q", "--no-deps", "-r", str(requirements)], check=True)
     return env_python
 
 

@@ -205,6 +205,28 @@ def test_environment_yml_pins_the_requirements():
     assert (ROOT / "environment.yml").read_text() == environment.render((ROOT / "requirements-test.txt").read_text())
 
 
+def test_the_venv_holds_the_lock_and_leaves_out_the_slow_checker():
+    """The Makefile installs the locks with --no-deps: is every requirement of every installed package met
+    (a pin missing from a lock would fail here, not as an ImportError in some command), and does importing
+    nbformat, as every nbgrader command does, leave LEFT_OUT's parser building alone?"""
+    import subprocess
+    from importlib import metadata
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    installed = {canonicalize_name(dist.metadata["Name"]): dist.version for dist in metadata.distributions()}
+    unmet = [f"{dist.metadata['Name']} needs {text}" for dist in metadata.distributions() for text in dist.requires or []
+             if (need := Requirement(text)).marker is None or need.marker.evaluate({"extra": ""})
+             if (version := installed.get(canonicalize_name(need.name))) is None
+             or not need.specifier.contains(version, prereleases=True)]
+    assert not unmet
+    left_out = re.search(r"^LEFT_OUT := (.+)$", (ROOT / "Makefile").read_text(), re.M).group(1).split()
+    assert left_out and not {canonicalize_name(name) for name in left_out} & set(installed)
+    imported = subprocess.run([sys.executable, "-c", "import sys, nbformat; print(*sorted(sys.modules))"],
+                              capture_output=True, text=True, check=True).stdout.split()
+    assert "jsonschema" in imported and not {name.replace("-", "_") for name in left_out} & set(imported)
+
+
 def test_readme_states_the_points():
     """Does the README's grading table give each check's points from helpers/course.py?"""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

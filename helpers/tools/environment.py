@@ -17,6 +17,7 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)==([^\s;#]+)", re.M)
 HEADER = """\
 # Generated from requirements-test.txt by `make lock` (helpers/tools/environment.py): do not edit.
 # For conda users: the same pinned versions that `make test` installs, the course and its tests.
+# pip adds rfc3987-syntax and lark, which the venv leaves out (LEFT_OUT in the Makefile) but nothing needs.
 # The README's commands do not need conda: `make demo` and `make test` set up a venv.
 name: cnn-step-by-step
 channels:
