@@ -208,7 +208,9 @@ def open_submission_list(frame):
     frame.locator("a[href='/formgrader/gradebook']").first.click()
     frame.locator(f"a[href='/formgrader/gradebook/{ASSIGNMENT}']").first.click()
     frame.locator(f"a[href='/formgrader/gradebook/{ASSIGNMENT}/{NOTEBOOK}']").first.click()
-    frame.locator("tbody tr td.name a").first.wait_for(state="attached")
+    # the submissions' rows, which come after the page (the notebook list before it also has `td.name a`):
+    # "Show All Names" clicked before they are there shows nothing
+    frame.locator("tbody tr td.name a.name-hidden").first.wait_for(state="attached")
     frame.locator("text=Show All Names").click()
     frame.locator("tbody tr td.name a.name-shown").first.wait_for(state="visible")
 

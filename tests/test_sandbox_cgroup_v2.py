@@ -65,13 +65,17 @@ VM_SCRIPT = r'''#!/bin/sh
 # packages are mounted: the project's venv links its python into /root (mode 700), which the ordinary
 # user cannot run, and with one Python for both the emulator translates the interpreter's code once.
 set -eu
-OUT={out} REPO={repo} SITE={site} U={user}
+OUT={out} REPO={repo} SITE={site} U={user} PRIVATE={private}
 CG=/sys/fs/cgroup W=/run/cnn
 export PYTHONPATH=$REPO PATH=/usr/bin:/bin
 grader={grader}
 stamp() {{ echo "$1 $(date +%s.%N)" >> $OUT/times.txt; }}
 stamp script
 mkdir -p $W/home $W/work /run/hot
+if [ -n "$PRIVATE" ]; then  # a folder above the clone that others cannot pass (mktemp -d, a home): the user's
+  mkdir $W/repo && mount --bind $REPO $W/repo  # kernels run its launcher, so the clone is bound at the same path
+  mount -t tmpfs -o mode=755 tmpfs $PRIVATE && mkdir -p $REPO && mount --bind $W/repo $REPO  # in a passable one
+fi
 tar -C /run/hot -b 1000 -xf $OUT/hot.tar  # in records of 9p's largest message: 4 times faster
 for d in {hot_dirs}; do mount -t overlay overlay -o lowerdir=/run/hot$d:$d $d; done
 echo "print(1)" > $W/work/notebook.py
@@ -159,6 +163,11 @@ def hot_files() -> tuple[set, list]:
     return files, outer
 
 
+def private_folder(path: Path) -> str:
+    """The outermost folder above path that others may not pass through (no o+x), or ""."""
+    return next((str(folder) for folder in reversed(path.parents) if not folder.stat().st_mode & 0o001), "")
+
+
 def vm_tools():
     """(vng, kernel image) or the reason the VM cannot be booted here."""
     vng = shutil.which("vng", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
@@ -184,7 +193,7 @@ def vm():
             tar.add(name, recursive=False)
     script = out / "vm.sh"
     script.write_text(VM_SCRIPT.format(out=out, repo=REPO, site=SITE, user=USER, grader=GRADER,
-                                       hot_dirs=" ".join(folders)))
+                                       hot_dirs=" ".join(folders), private=private_folder(REPO)))
     script.chmod(0o755)
     env = dict(os.environ, PATH=f"{Path(vng).parent}:{os.environ.get('PATH', '')}")
     started = time.time()
