@@ -5,7 +5,8 @@ per core unless -n says otherwise) with a JUnit report, and prints the wall time
 tests took added up (about what one worker would take), and, for each group, its tests and the
 seconds they took (a session fixture's set-up counts for the first test that uses it). A test
 with several markers counts in the first group listed below; "fast" is everything
-`make test-fast` runs. Figures only: nothing is asserted, the machine is noisy. Goals: `make test`
+`make test-fast` runs. Then the seconds of each group that `make test` gives one worker (tests/conftest.py's
+group_of), longest first: the longest bounds the wall time. Figures only: nothing is asserted, the machine is noisy. Goals: `make test`
 within 8 minutes plus the VM test, `make test-fast` within 60 s.
 
 usage: python bench/test_suite.py [-m EXPRESSION] [-n WORKERS] [-- extra pytest arguments]
@@ -20,6 +21,9 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import group_of as scheduling_group  # noqa: E402
+
 GROUPS = ("vm", "browser", "postgres", "sandbox", "nbgrader")  # in the order a test is counted
 
 
@@ -69,6 +73,12 @@ def main(argv=None) -> int:
     for group in (*GROUPS, "fast"):
         if counts[group]:
             print(f"  {group:<9} {counts[group]:>4} tests  {totals[group]:>7.1f} s")
+    by_worker_group = defaultdict(float)
+    for (module, name), seconds in times.items():
+        by_worker_group[scheduling_group(Path(module).stem)] += seconds
+    print("by the group one worker runs:")
+    for group, seconds in sorted(by_worker_group.items(), key=lambda item: -item[1]):
+        print(f"  {group:<24} {seconds:>7.1f} s")
     return 0
 
 

@@ -15,9 +15,15 @@ import support  # noqa: E402
 
 @pytest.fixture(scope="session")
 def course_factory(tmp_path_factory):
-    """Make a fresh temporary course copy (assignment generated) under a name: course_factory("mutants")."""
+    """Make a fresh temporary course copy (assignment generated) under a name: course_factory("mutants").
+
+    The assignment is generated once per session (per worker), in a template that each course copies."""
+    template = []
+
     def make(name):
-        return support.make_course(tmp_path_factory.mktemp(name) / "course")
+        if not template:
+            template.append(support.make_course(tmp_path_factory.mktemp("template") / "course"))
+        return shutil.copytree(template[0], tmp_path_factory.mktemp(name) / "course", symlinks=True)
     return make
 
 
