@@ -53,8 +53,9 @@ class Student:
 # variant -> how the solution cells are filled (applied in this cycle to students s01, s02, ...)
 VARIANTS = ("correct", "untouched", "wrong", "partial", "crash", "correct", "hang", "wrong",
             "correct", "partial", "correct", "wrong")
-# student index (0-based) -> the name the notebook arrives under instead of <notebook>.ipynb
-RENAMED = {2: "{nb} (1).ipynb", 5: "{nb}-Copy1.ipynb", 8: "zip", 11: "Copy of {nb}.ipynb"}
+# student index (0-based, in each cycle of VARIANTS) -> the name the notebook arrives under instead of
+# <notebook>.ipynb: every form among the first 8 students, none of them the crash or the hang
+RENAMED = {2: "{nb} (1).ipynb", 3: "Copy of {nb}.ipynb", 5: "zip", 7: "{nb}-Copy1.ipynb"}
 
 
 def solution_sources(source_notebook: Path) -> dict[str, str]:
@@ -98,7 +99,7 @@ def roster(n: int, notebook: str = "cnn", renamed: bool = True, variants=VARIANT
     """Students s01..sNN: their variant (cycling through variants) and the file they hand in."""
     students = []
     for index in range(n):
-        pattern = RENAMED.get(index % 24, "{nb}.ipynb") if renamed else "{nb}.ipynb"
+        pattern = RENAMED.get(index % len(VARIANTS), "{nb}.ipynb") if renamed else "{nb}.ipynb"
         filename = f"{notebook}.zip" if pattern == "zip" else pattern.format(nb=notebook)
         students.append(Student(f"s{index + 1:02d}", variants[index % len(variants)], filename))
     return students
