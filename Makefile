@@ -12,7 +12,8 @@ RUN := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY)
 # LEFT_OUT removed where an older lock had installed it. The venv's own uv does it, or its pip where uv could not
 # be installed. Every module's bytecode is written at install (pip does by default), so that no command compiles
 # a package again, also where PYTHONDONTWRITEBYTECODE is set or the user cannot write the venv. Measured here
-# with that variable set: importing nbgrader took 6 s, starting a kernel 1.7 s, and 3 s and 0.7 s with it.
+# with that variable set, in CPU seconds: nbgrader's imports took 3.5 to 4 s without the bytecode and 1.2 s with
+# it, a kernel's 1.3 s and 0.4 s, in every command and every kernel.
 install = if [ -x $(UV) ]; then $(UV) pip install -q --no-deps --compile-bytecode -p $(PY) -r $(1) && \
             $(UV) pip uninstall -q -p $(PY) $(LEFT_OUT); \
           else $(PY) -m pip install -q --no-deps -r $(1) && $(PY) -m pip uninstall -q -y $(LEFT_OUT); fi
