@@ -54,7 +54,7 @@ demo: venv
 test: test-deps system-deps
 	$(RUN) -m pytest -n $(TEST_WORKERS)
 
-## the tests that start no kernel, browser, VM or database: a minute, for contributors
+## the tests that start no kernel, browser, VM or database: under a minute, for contributors
 test-fast: test-deps
 	$(RUN) -m pytest -m "not (nbgrader or browser or postgres or sandbox or vm)"
 

@@ -61,10 +61,12 @@ MODULE_MARKERS = {
 SHARED_WORK = {"test_mutants": "variants", "test_alternatives": "variants",  # tests/variants.py
                "test_report": "graded_class", "test_browser": "graded_class",  # tests/graded_class.py
                "test_numpy_forms": "numpy1", "test_lesson_exercises": "numpy1"}  # the numpy1_python env
-# The groups that take longest (bench/test_suite.py prints them), started first so that the workers
-# end together; the others follow in file order.
+# The groups that take 10 s or more, longest first (bench/test_suite.py prints them), started first so
+# that the workers end together; the others, a few seconds each, follow in file order.
 LONGEST_FIRST = ("test_grade", "test_sandbox_cgroup_v2", "graded_class", "variants", "test_sandbox_attacks",
-                 "test_quiet", "test_verdict_only", "test_exchange", "numpy1")
+                 "test_quiet", "test_verdict_only", "test_exchange", "numpy1", "test_validate", "test_sandbox_course",
+                 "test_feedback_hidden", "test_stderr", "test_grading", "test_tampering", "test_chain_rule",
+                 "test_reproducible")
 
 
 def group_of(module: str) -> str:
