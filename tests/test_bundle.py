@@ -220,8 +220,11 @@ def test_the_venv_holds_the_lock_and_leaves_out_the_slow_checker():
              if (version := installed.get(canonicalize_name(need.name))) is None
              or not need.specifier.contains(version, prereleases=True)]
     assert not unmet
+    from helpers.tools import environment
     left_out = re.search(r"^LEFT_OUT := (.+)$", (ROOT / "Makefile").read_text(), re.M).group(1).split()
     assert left_out and not {canonicalize_name(name) for name in left_out} & set(installed)
+    for lock in ("requirements.txt", "requirements-test.txt"):  # `make lock` kept them out of both
+        assert environment.left_out((ROOT / lock).read_text()) == left_out, lock
     imported = subprocess.run([sys.executable, "-c", "import sys, nbformat; print(*sorted(sys.modules))"],
                               capture_output=True, text=True, check=True).stdout.split()
     assert "jsonschema" in imported and not {name.replace("-", "_") for name in left_out} & set(imported)

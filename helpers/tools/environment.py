@@ -17,8 +17,7 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)==([^\s;#]+)", re.M)
 HEADER = """\
 # Generated from requirements-test.txt by `make lock` (helpers/tools/environment.py): do not edit.
 # For conda users: the same pinned versions that `make test` installs, the course and its tests.
-# pip adds rfc3987-syntax and lark, which the venv leaves out (LEFT_OUT in the Makefile) but nothing needs.
-# The README's commands do not need conda: `make demo` and `make test` set up a venv.
+{left_out}# The README's commands do not need conda: `make demo` and `make test` set up a venv.
 name: cnn-step-by-step
 channels:
   - conda-forge
@@ -34,9 +33,18 @@ def pins(lock_text: str) -> list[tuple[str, str]]:
     return PIN.findall(lock_text)
 
 
+def left_out(lock_text: str) -> list[str]:
+    """The packages that uv's --no-emit-package kept out of a compiled requirements file, in its order."""
+    _, found, listed = lock_text.partition("# The following packages were excluded from the output:\n")
+    return re.findall(r"^# (\S+)$", listed, re.M) if found else []
+
+
 def render(lock_text: str) -> str:
     """environment.yml's text for the lock's text."""
-    return HEADER + "".join(f"      - {name}=={version}\n" for name, version in pins(lock_text))
+    missing = left_out(lock_text)
+    note = f"# pip adds {' and '.join(missing)}, which the venv leaves out (LEFT_OUT in the Makefile) but nothing needs.\n"
+    return (HEADER.format(left_out=note if missing else "")
+            + "".join(f"      - {name}=={version}\n" for name, version in pins(lock_text)))
 
 
 def main(argv=None) -> int:
