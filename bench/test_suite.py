@@ -5,9 +5,10 @@ per core unless -n says otherwise) with a JUnit report, and prints the wall time
 tests took added up (about what one worker would take), and, for each group, its tests and the
 seconds they took (a session fixture's set-up counts for the first test that uses it). A test
 with several markers counts in the first group listed below; "fast" is everything
-`make test-fast` runs. Then the seconds of each group that `make test` gives one worker (tests/conftest.py's
-group_of), longest first: the longest bounds the wall time. Figures only: nothing is asserted, the machine is noisy. Goals: `make test`
-within 8 minutes plus the VM test, `make test-fast` within 60 s.
+`make test-fast` runs. Then the seconds of each group that `make test` gives one worker
+(tests/conftest.py's group_of), longest first: the longest bounds the wall time. Figures only:
+nothing is asserted, the machine is noisy. Goals: `make test` within 8 minutes plus the VM test,
+`make test-fast` within 60 s.
 
 usage: python bench/test_suite.py [-m EXPRESSION] [-n WORKERS] [-- extra pytest arguments]
 """

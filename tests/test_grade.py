@@ -1,6 +1,6 @@
 """Does `python -m helpers grade` grade a class exactly as sequential `nbgrader autograde` does?
 
-A class of 12 generated submissions (correct, with mistakes, untouched, a kernel that dies, a cell
+A class of 8 generated submissions (correct, with mistakes, untouched, a kernel that dies, a cell
 that never ends, notebooks renamed or zipped) is graded once by stock sequential nbgrader, then by
 the command with 1 worker, 2 local workers and a Dask cluster (SQLite gradebook), and by the Dask
 cluster and 2 local workers against a real PostgreSQL server: every column of every grade must
