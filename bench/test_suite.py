@@ -22,7 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # as pytest.ini's pythonpath: conftest imports the tests' modules
 from conftest import group_of as scheduling_group  # noqa: E402
 
 GROUPS = ("vm", "browser", "postgres", "sandbox", "nbgrader")  # in the order a test is counted

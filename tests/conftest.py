@@ -1,16 +1,18 @@
-"""Shared fixtures: the project root on sys.path, temporary copies of the course, a numpy 1.x Python."""
+"""Shared fixtures: temporary copies of the course, the graded courses several modules read, a numpy 1.x Python.
+
+pytest.ini puts the project root and tests/ on sys.path (`pythonpath`).
+"""
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-for path in (ROOT, ROOT / "tests"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+import graded_class
+import support
+import variants
 
-import support  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +27,32 @@ def course_factory(tmp_path_factory):
             template.append(support.make_course(tmp_path_factory.mktemp("template") / "course"))
         return shutil.copytree(template[0], tmp_path_factory.mktemp(name) / "course", symlinks=True)
     return make
+
+
+@pytest.fixture(scope="session")
+def variants_course(course_factory):
+    """The catalog's submissions (tests/variants.py) graded in one autograde run and fed back: test_mutants and
+    test_alternatives read it."""
+    return variants.grade(course_factory("variants"))
+
+
+@pytest.fixture(scope="session")
+def class_grading(course_factory):
+    """The class of six (tests/graded_class.py) graded and fed back: (course, autograde's CompletedProcess)."""
+    return graded_class.grade(course_factory("graded-class"))
+
+
+@pytest.fixture(scope="session")
+def class_course(class_grading):
+    """The course of class_grading: test_report and test_browser read it."""
+    return class_grading[0]
+
+
+@pytest.fixture(scope="session")
+def students_course(course_factory):
+    """A course copy in which test_validate, test_stderr and test_feedback_hidden grade each their own students
+    (autograde --student=PREFIX*)."""
+    return course_factory("students-view")
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,7 @@
-"""A class of six, graded once per test session, for the class report and the browser tests.
+"""A class of six, graded once per test session (conftest's class_grading), for the class report and the browser tests.
 
-`build(course_factory)` makes a course copy, names the students in the gradebook, grades all six
-submissions in ONE `nbgrader autograde` run and writes their feedback with ONE
-`nbgrader generate_feedback` run; later calls return the same course. Both test modules wrap it
-in a session fixture, so the class is graded once however many modules use it.
+`grade(course)` names the students in the course's gradebook, grades all six submissions in ONE
+`nbgrader autograde` run and writes their feedback with ONE `nbgrader generate_feedback` run.
 """
 from nbgrader.api import Gradebook
 
@@ -54,8 +52,6 @@ PASSED = {
 }
 TOTALS = {"s1-correct": 100, "s2-mistakes": 40, "s3-mistakes": 50, "s4-untouched": 0, CRASH: 0, FORGER: 90}
 
-_BUILT = {}
-
 
 def submissions():
     """{student id: notebook} of the six students, made from the release."""
@@ -70,24 +66,16 @@ def submissions():
     return made
 
 
-def build(course_factory):
-    """The graded course (made on the first call); autograde's result is in `.autograde`."""
-    if "course" not in _BUILT:
-        course = course_factory("graded-class")
-        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-            for student, (first, last) in NAMES.items():
-                gradebook.update_or_create_student(student, first_name=first, last_name=last)
-        for student, notebook in submissions().items():
-            support.submit(course, student, notebook)
-        graded = support.nbgrader(course, "autograde", ASSIGNMENT, check=False)
-        support.nbgrader(course, "generate_feedback", ASSIGNMENT)
-        _BUILT["course"], _BUILT["autograde"] = course, graded
-    return _BUILT["course"]
-
-
-def autograde_result():
-    """The CompletedProcess of the class's autograde run (after build)."""
-    return _BUILT["autograde"]
+def grade(course):
+    """(course, the CompletedProcess of its autograde run): the class submitted, graded and fed back."""
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for student, (first, last) in NAMES.items():
+            gradebook.update_or_create_student(student, first_name=first, last_name=last)
+    for student, notebook in submissions().items():
+        support.submit(course, student, notebook)
+    graded = support.nbgrader(course, "autograde", ASSIGNMENT, check=False)
+    support.nbgrader(course, "generate_feedback", ASSIGNMENT)
+    return course, graded
 
 
 def autograded(course):

@@ -85,16 +85,6 @@ def grade_id(cell):
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
-_COURSE = {}  # the one course of this session in which students are graded (made on first use)
-
-
-def course(course_factory) -> Path:
-    """A course copy shared by the modules that grade students here: each grades its own (`--student=PREFIX*`)."""
-    if "path" not in _COURSE:
-        _COURSE["path"] = course_factory("students-view")
-    return _COURSE["path"]
-
-
 def run_code(sources: dict, functions: dict, grading=False):
     """Execute {name: cell source} in order as a student's kernel would, with numpy and the given functions,
     under autograde's NBGRADER_EXECUTION when grading: (namespace, printed text)."""

@@ -54,11 +54,6 @@ def released():
     return killmatrix.released_checks()
 
 
-@pytest.fixture(scope="session")
-def graded(course_factory):
-    return variants.graded_course(course_factory)
-
-
 def test_alternative_solutions_is_a_complete_different_set():
     """Does alternative_solutions() give every function, each defined under its own name, none the instructor's?"""
     sources = alternatives.alternative_solutions()
@@ -111,10 +106,10 @@ def test_sets_use_every_variant_once():
 
 
 @pytest.mark.parametrize("alternative", alternatives.SETS, ids=lambda alternative: alternative.slug)
-def test_autograde_gives_full_marks(graded, alternative):
+def test_autograde_gives_full_marks(variants_course, alternative):
     """Does real autograde pass every check cell of the complete submission, with full points and nothing flagged?"""
     student = variants.alternative_student(alternative)
-    results = support.results(graded, student)
+    results = support.results(variants_course, student)
     assert {grade_id for grade_id, result in results.items() if not result["passed"] or result["flags"]} == set()
-    assert support.scores(graded, student) == {unit.grade_id: (float(points(unit)), False)
+    assert support.scores(variants_course, student) == {unit.grade_id: (float(points(unit)), False)
                                                for unit in UNITS if unit.graded}

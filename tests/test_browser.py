@@ -42,15 +42,10 @@ def browser():
         yield chromium
 
 
-@pytest.fixture(scope="session")
-def graded_course(course_factory):
-    return graded_class.build(course_factory)
-
-
 @pytest.fixture(scope="module")
-def lab(browser, graded_course, tmp_path_factory):
+def lab(browser, class_course, tmp_path_factory):
     """JupyterLab serving the graded course; its log is kept in artifacts/browser/ for CI."""
-    server = lab_browser.JupyterLab(graded_course, tmp_path_factory.mktemp("jupyter-home"))
+    server = lab_browser.JupyterLab(class_course, tmp_path_factory.mktemp("jupyter-home"))
     try:
         with server:
             yield server
@@ -88,8 +83,8 @@ class Layout:
 
 
 @pytest.fixture(scope="module")
-def layout(graded_course):
-    return Layout(support.release_notebook(graded_course))
+def layout(class_course):
+    return Layout(support.release_notebook(class_course))
 
 
 def student_copy(course, name):
@@ -104,20 +99,20 @@ def normal(text):
 
 
 @pytest.fixture(scope="module")
-def untouched(browser, lab, graded_course):
+def untouched(browser, lab, class_course):
     """The released notebook, opened and run (Run All) as handed out."""
     page = lab_browser.new_page(browser, lab)
-    lab_browser.open_notebook(page, lab, student_copy(graded_course, "untouched"))
+    lab_browser.open_notebook(page, lab, student_copy(class_course, "untouched"))
     lab_browser.run_all(page)
     yield page
     page.context.close()
 
 
 @pytest.fixture(scope="module")
-def solved(browser, lab, graded_course, layout):
+def solved(browser, lab, class_course, layout):
     """A fresh copy of the released notebook with the solution typed into its solution cells, then Run All."""
     page = lab_browser.new_page(browser, lab)
-    lab_browser.open_notebook(page, lab, student_copy(graded_course, "solved"))
+    lab_browser.open_notebook(page, lab, student_copy(class_course, "solved"))
     sources = {grade_id: inspect.getsource(getattr(reference, grade_id)) for grade_id in layout.solutions.values()}
     for index, grade_id in layout.solutions.items():
         lab_browser.type_into_cell(page, index, sources[grade_id])
@@ -228,7 +223,7 @@ def display_name(student):
     return f"{last}, {first}" if last else student
 
 
-def test_formgrader_lists_the_graded_submissions(formgrader, graded_course):
+def test_formgrader_lists_the_graded_submissions(formgrader, class_course):
     """Does the formgrader list the assignment with its six submissions, and each graded one's autograde score?"""
     page, frame = formgrader
     row = frame.locator("tr", has_text=ASSIGNMENT).first
@@ -237,7 +232,7 @@ def test_formgrader_lists_the_graded_submissions(formgrader, graded_course):
     shot(page, "instructor-1-formgrader-assignments")
     open_submission_list(frame)
     rows = {row["name"]: row for row in formgrader_rows(frame)}
-    graded = graded_class.autograded(graded_course)
+    graded = graded_class.autograded(class_course)
     assert set(rows) == {display_name(student) for student in graded}
     for student in graded:
         assert rows[display_name(student)]["score"] == f"{TOTALS[student]} / 100", student
@@ -245,7 +240,7 @@ def test_formgrader_lists_the_graded_submissions(formgrader, graded_course):
     shot(page, "instructor-2-formgrader-scores")
 
 
-def test_formgrader_shows_a_submissions_failed_cells(formgrader, graded_course):
+def test_formgrader_shows_a_submissions_failed_cells(formgrader, class_course):
     """Does a submission open in the formgrader with each failed check's verdicts and teaching messages?"""
     from playwright.sync_api import expect  # waits until the page's scripts have filled in the scores
 
@@ -253,7 +248,7 @@ def test_formgrader_shows_a_submissions_failed_cells(formgrader, graded_course):
     student = "s2-mistakes"
     open_submission_list(frame)
     frame.locator("a.name-shown", has_text=display_name(student)).click()
-    results = support.results(graded_course, student)
+    results = support.results(class_course, student)
     for grade_id, result in results.items():
         if not result["graded"]:
             continue
@@ -272,9 +267,9 @@ def test_formgrader_shows_a_submissions_failed_cells(formgrader, graded_course):
     shot(page, "instructor-3-formgrader-submission")
 
 
-def test_class_report_page(browser, graded_course):
+def test_class_report_page(browser, class_course):
     """Does the class report open from a file with its three plots loaded, its sections, and a sortable table?"""
-    page_path = report.write_report(graded_course, ASSIGNMENT)[0]
+    page_path = report.write_report(class_course, ASSIGNMENT)[0]
     page = browser.new_page(viewport=lab_browser.VIEWPORT)
     page.goto(page_path.as_uri())
     assert page.locator("h1").inner_text() == f"Class report: {ASSIGNMENT}"
@@ -294,11 +289,11 @@ def test_class_report_page(browser, graded_course):
     page.close()
 
 
-def test_feedback_page_renders_figures_and_messages(browser, graded_course):
+def test_feedback_page_renders_figures_and_messages(browser, class_course):
     """Does a student's feedback page, opened from its folder, show the figures and the mistakes' messages?"""
     student = "s3-mistakes"
     page = browser.new_page(viewport=lab_browser.VIEWPORT)
-    page.goto(graded_class.feedback_page(graded_course, student).as_uri())
+    page.goto(graded_class.feedback_page(class_course, student).as_uri())
     figures = lab_browser.images(page)
     assert len(figures) >= 4 and all(figure["loaded"] for figure in figures), figures
     body = normal(page.locator("body").inner_text())

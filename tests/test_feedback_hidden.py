@@ -20,7 +20,6 @@ import re
 import nbformat
 import pytest
 
-import student_runs
 import support
 from helpers import mistakes
 from helpers.grading import feedback
@@ -153,9 +152,9 @@ def submissions(release):
 
 
 @pytest.fixture(scope="session")
-def fed_back(course_factory):
+def fed_back(students_course):
     """The six students autograded in one run and fed back in one run; returns the course."""
-    course = student_runs.course(course_factory)
+    course = students_course
     support.autograde(course, submissions(support.release_notebook(course)), "--student=fb-*")
     support.nbgrader(course, "generate_feedback", ASSIGNMENT, "--student=fb-*")
     return course

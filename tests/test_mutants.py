@@ -41,11 +41,6 @@ def matrix():
     return {mistake.slug: (row, summary) for mistake, row, summary in killmatrix.matrix(MISTAKES)}
 
 
-@pytest.fixture(scope="session")
-def graded(course_factory):
-    return variants.graded_course(course_factory)
-
-
 # --------------------------------------------------------------------------------------------
 # The catalog
 
@@ -133,18 +128,18 @@ def failed_cells(course, student):
     return {grade_id for grade_id, result in support.results(course, student).items() if not result["passed"]}
 
 
-def test_correct_solution_gets_full_marks(graded):
+def test_correct_solution_gets_full_marks(variants_course):
     """Does the instructor's own solution pass every check cell with full points?"""
-    assert failed_cells(graded, variants.CORRECT) == set()
-    assert support.scores(graded, variants.CORRECT) == {unit.grade_id: (float(points(unit)), False)
+    assert failed_cells(variants_course, variants.CORRECT) == set()
+    assert support.scores(variants_course, variants.CORRECT) == {unit.grade_id: (float(points(unit)), False)
                                                          for unit in UNITS if unit.graded}
 
 
 @by_slug(MISTAKES)
-def test_mutant_fails_its_own_cells_only(graded, matrix, mistake):
+def test_mutant_fails_its_own_cells_only(variants_course, matrix, mistake):
     """Does autograde fail exactly the check cells the kill matrix predicts, all of the mutant's own function?"""
     row, _ = matrix[mistake.slug]
-    results = support.results(graded, variants.mutant_student(mistake))
+    results = support.results(variants_course, variants.mutant_student(mistake))
     failed = {grade_id for grade_id, result in results.items() if not result["passed"]}
     predicted = {grade_id for grade_id, cell in row.items() if cell.graded and cell.graded.charged}
     assert failed == predicted
@@ -153,38 +148,38 @@ def test_mutant_fails_its_own_cells_only(graded, matrix, mistake):
 
 
 @by_slug(MISTAKES)
-def test_mutant_loses_its_own_points_only(graded, mistake):
+def test_mutant_loses_its_own_points_only(variants_course, mistake):
     """Does the gradebook give full points everywhere but the failed cells, with nothing left for manual review?"""
     student = variants.mutant_student(mistake)
-    failed = failed_cells(graded, student)
-    assert support.scores(graded, student) == {
+    failed = failed_cells(variants_course, student)
+    assert support.scores(variants_course, student) == {
         unit.grade_id: (0.0 if unit.grade_id in failed else float(points(unit)), False)
         for unit in UNITS if unit.graded}
 
 
 @by_slug(MISTAKES)
-def test_message_reaches_the_autograded_notebook(graded, mistake):
+def test_message_reaches_the_autograded_notebook(variants_course, mistake):
     """Does the mutant's "Likely cause: ..." appear in its autograded notebook?"""
     explanation = f"Likely cause: {mistake.message}"
-    assert explanation in variants.autograded_text(graded, variants.mutant_student(mistake))
+    assert explanation in variants.autograded_text(variants_course, variants.mutant_student(mistake))
 
 
 @by_slug(NAMED)
-def test_message_reaches_the_feedback(graded, mistake):
+def test_message_reaches_the_feedback(variants_course, mistake):
     """Does a named mistake's "Likely cause: ..." appear in the feedback the student gets?"""
     explanation = f"Likely cause: {mistake.message}"
-    assert explanation in variants.feedback_text(graded, variants.mutant_student(mistake))
+    assert explanation in variants.feedback_text(variants_course, variants.mutant_student(mistake))
 
 
 @by_slug(NAMED)
-def test_feedback_shows_no_hidden_inputs_or_values(graded, mistake):
+def test_feedback_shows_no_hidden_inputs_or_values(variants_course, mistake):
     """Does the feedback leave out the hidden code, the hidden cases' inputs and their values?"""
     student = variants.mutant_student(mistake)
-    text = variants.feedback_text(graded, student)
+    text = variants.feedback_text(variants_course, student)
     for secret in ("BEGIN HIDDEN TESTS", "run_hidden(", "_reference_", "'seed': "):
         assert secret not in text
     assert not [spec["id"] for spec in cases.HIDDEN if spec["id"] in text]
-    checked = [case for result in support.results(graded, student).values() for case in result["cases"]]
+    checked = [case for result in support.results(variants_course, student).values() for case in result["cases"]]
     failing = [case for case in checked if not case["visible"] and not case["passed"]]
     assert failing, "the mutant fails no hidden case: nothing to look for"
     # the first line of a hidden failure's detail, e.g. "Z[0, 1, 2, 0] = 0.1, expected 0.3 (...)", unless the
@@ -192,5 +187,5 @@ def test_feedback_shows_no_hidden_inputs_or_values(graded, mistake):
     shown = [case["message"] for case in failing] + [case["detail"] for case in checked if case["visible"]]
     secret = [line for line in {case["detail"].split("\n")[0] for case in failing}
               if not any(line in other for other in shown)]
-    assert all(line in variants.autograded_text(graded, student) for line in secret)  # the instructor sees them
+    assert all(line in variants.autograded_text(variants_course, student) for line in secret)  # the instructor sees them
     assert not [line for line in secret if line in text]

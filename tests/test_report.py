@@ -21,16 +21,11 @@ from helpers.mistakes import MISTAKES_BY_SLUG
 
 
 
-@pytest.fixture(scope="session")
-def graded_course(course_factory):
-    return graded_class.build(course_factory)
-
-
 @pytest.fixture(scope="module")
-def written(graded_course, tmp_path_factory):
+def written(class_course, tmp_path_factory):
     """(html text, csv rows as dicts, exit code, stdout) of `python -m helpers report cnn` on the class."""
     out = tmp_path_factory.mktemp("report")
-    code = report.main([ASSIGNMENT, "--course", str(graded_course), "--out", str(out)])
+    code = report.main([ASSIGNMENT, "--course", str(class_course), "--out", str(out)])
     page = (out / f"{ASSIGNMENT}.html").read_text(encoding="utf-8")
     with open(out / f"{ASSIGNMENT}.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -38,9 +33,9 @@ def written(graded_course, tmp_path_factory):
 
 
 @pytest.fixture
-def course_copy(graded_course, tmp_path):
+def course_copy(class_course, tmp_path):
     """A throw-away copy of the graded course, to cut down."""
-    return shutil.copytree(graded_course, tmp_path / "course")
+    return shutil.copytree(class_course, tmp_path / "course")
 
 
 def keep_only(course, students):
@@ -64,11 +59,11 @@ def text(fragment):
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
-def test_the_class_was_graded_as_designed(graded_course):
+def test_the_class_was_graded_as_designed(class_grading, class_course):
     """Did autograde grade every student but the one whose kernel died (the premise of the tests below)?"""
-    assert CRASH in graded_class.autograde_result().stderr
-    for student in graded_class.autograded(graded_course):
-        assert sum(score for score, _ in support.scores(graded_course, student).values()) == TOTALS[student], student
+    assert CRASH in class_grading[1].stderr
+    for student in graded_class.autograded(class_course):
+        assert sum(score for score, _ in support.scores(class_course, student).values()) == TOTALS[student], student
 
 
 def test_report_writes_a_page_and_a_csv(written):
@@ -122,9 +117,9 @@ def test_pass_rates_split_graded_and_optional(written):
     assert [(label, part, int(passed), int(total)) for label, part, passed, total in rows] == expected
 
 
-def test_optional_results_come_from_the_autograded_notebooks(graded_course):
+def test_optional_results_come_from_the_autograded_notebooks(class_course):
     """Are the 0-point backward results (not in the gradebook) read from the autograded notebooks?"""
-    results = report.load_class(graded_course, ASSIGNMENT)
+    results = report.load_class(class_course, ASSIGNMENT)
     optional = [unit for unit in UNITS if not unit.graded]
     assert optional and not any(unit.grade_id in results.max_scores for unit in optional)
     for unit in optional:
@@ -201,9 +196,9 @@ def test_submission_not_autograded_is_flagged(course_copy, tmp_path):
     assert "late-comer (not autograded): submitted but not autograded yet" in text(section(page, "Needs attention"))
 
 
-def test_unknown_assignment_is_a_clear_error(graded_course, tmp_path, capsys):
+def test_unknown_assignment_is_a_clear_error(class_course, tmp_path, capsys):
     """Does an assignment the gradebook does not know stop the report with exit 1 and the known names?"""
-    assert report.main(["cnn2", "--course", str(graded_course), "--out", str(tmp_path)]) == 1
+    assert report.main(["cnn2", "--course", str(class_course), "--out", str(tmp_path)]) == 1
     error = capsys.readouterr().err
     assert "assignment 'cnn2' is not in the gradebook" in error and "(assignments there: cnn)" in error
     assert not list(tmp_path.iterdir())
@@ -246,11 +241,11 @@ def test_sandbox_flags_are_reported_once_and_timeouts_named():
     ]
 
 
-def test_feedback_shows_every_failed_check_with_its_teaching_message(graded_course):
+def test_feedback_shows_every_failed_check_with_its_teaching_message(class_course):
     """Does each student's feedback page show, for every failed check, each failing case and its message?"""
-    for student in graded_class.autograded(graded_course):
-        page = html.unescape(graded_class.feedback_page(graded_course, student).read_text(encoding="utf-8"))
-        for grade_id, check in support.results(graded_course, student).items():
+    for student in graded_class.autograded(class_course):
+        page = html.unescape(graded_class.feedback_page(class_course, student).read_text(encoding="utf-8"))
+        for grade_id, check in support.results(class_course, student).items():
             assert f"{check['function']}: " in page
             for case in check["cases"]:
                 if not case["passed"]:
@@ -259,10 +254,10 @@ def test_feedback_shows_every_failed_check_with_its_teaching_message(graded_cour
             assert MISTAKES_BY_SLUG[slug].message in page, (student, slug)
 
 
-def test_feedback_pages_find_the_lesson_figures(graded_course):
+def test_feedback_pages_find_the_lesson_figures(class_course):
     """Is every figure the feedback page links to copied beside it (images/), so it renders?"""
-    for student in graded_class.autograded(graded_course):
-        page = graded_class.feedback_page(graded_course, student)
+    for student in graded_class.autograded(class_course):
+        page = graded_class.feedback_page(class_course, student)
         sources = re.findall(r'<img[^>]* src="([^"]+)"', page.read_text(encoding="utf-8"))
         assert {source.split("/")[-1] for source in sources} >= {"padding.png", "conv_stride.png", "pooling.png"}
         for source in sources:

@@ -66,9 +66,9 @@ def submissions(release):
 
 
 @pytest.fixture(scope="session")
-def noisy_class(course_factory, tmp_path_factory):
+def noisy_class(students_course, tmp_path_factory):
     """The three students graded in one autograde run, validated in one validate run, `err-noisy` run by its student."""
-    course = student_runs.course(course_factory)
+    course = students_course
     students = submissions(support.release_notebook(course))
     with student_runs.like_a_student():  # kernels capture fd 2 as they do for students
         support.autograde(course, students, "--student=err-*")

@@ -50,9 +50,9 @@ STUDENTS = [*WRONG, "val-forward-only", "val-untouched"]
 
 
 @pytest.fixture(scope="session")
-def validated(course_factory, tmp_path_factory):
+def validated(students_course, tmp_path_factory):
     """Every student autograded in one run and validated in one run; the blocked one also run as its student."""
-    course = student_runs.course(course_factory)
+    course = students_course
     made = submissions(support.release_notebook(course))
     with student_runs.like_a_student():
         support.autograde(course, made, "--student=val-*")

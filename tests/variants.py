@@ -1,4 +1,4 @@
-"""The catalog's submissions graded for real, once per test session, shared by two test modules.
+"""The catalog's submissions graded for real, once per test session (conftest's variants_course), read by two modules.
 
 One course copy gets the instructor's solution, every mutant of helpers/mistakes.py and the
 complete alternative submissions of helpers/alternatives.SETS, one student folder each: all graded by ONE
@@ -15,7 +15,6 @@ from helpers.course import ASSIGNMENT, NOTEBOOK
 from helpers.tools.submissions import reference_sources
 
 CORRECT = "correct"
-_graded = {}  # the one graded course of this session
 
 
 def mutant_student(mistake) -> str:
@@ -37,17 +36,11 @@ def submissions() -> dict:
     return {student: support.with_solutions(release, {**full, **sources}) for student, sources in varied.items()}
 
 
-def graded_course(course_factory) -> Path:
-    """A course in which every submission above is autograded and fed back (made once per session)."""
-    if "course" not in _graded:
-        _graded["course"] = None  # if grading fails, the next module's fixture fails at once instead of regrading
-        course = course_factory("variants")
-        support.autograde(course, submissions())
-        support.nbgrader(course, "generate_feedback", ASSIGNMENT, "--student=named-*")  # ~2 s per student
-        _graded["course"] = course
-    if _graded["course"] is None:
-        raise RuntimeError("grading the variants failed earlier in this session: see the first error")
-    return _graded["course"]
+def grade(course: Path) -> Path:
+    """The course with every submission above autograded, and the named mistakes fed back."""
+    support.autograde(course, submissions())
+    support.nbgrader(course, "generate_feedback", ASSIGNMENT, "--student=named-*")  # ~2 s per student
+    return course
 
 
 def autograded_text(course: Path, student: str) -> str:
