@@ -48,11 +48,19 @@ def grade(course: Path, *args: str, timeout: float = 600) -> subprocess.Complete
 
 
 def start_grade(course: Path, *args: str, name: str = "run") -> tuple[subprocess.Popen, Path]:
-    """Start the command in its own session (as a terminal would); its stderr goes to course/<name>.err."""
+    """Start the command in its own session (as a terminal would); its stderr goes to course/<name>.err.
+
+    It gets SIGINT's default action, as a command typed in a terminal does, also where this process
+    ignores SIGINT: a shell without job control starts background commands so, their children inherit
+    it, and Python then keeps ignoring it (the Ctrl-C test would see the run finish instead of stop)."""
     err = course / f"{name}.err"
-    process = subprocess.Popen([sys.executable, "-m", "helpers", "grade", "cnn", *args], cwd=course, env=tool_env(),
-                               stdout=open(course / f"{name}.out", "w"), stderr=open(err, "w"),
-                               start_new_session=True)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # reset to the default in the child
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "helpers", "grade", "cnn", *args], cwd=course,
+                                   env=tool_env(), stdout=open(course / f"{name}.out", "w"), stderr=open(err, "w"),
+                                   start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return process, err
 
 
