@@ -53,9 +53,21 @@ def home(name: str) -> Path:
 
 
 def shared_env(path: Path) -> Path:
-    """A venv with the course's requirements that every user can run, bytecode compiled (no user could write it)."""
-    support.make_env(path, "/usr/bin/python3", ROOT / "requirements.txt", compile_bytecode=True)
+    """A venv with the course's requirements that every user can run, bytecode compiled (no user could write it):
+    made under umask 022, whatever the umask of the test run."""
+    previous = os.umask(0o022)
+    try:
+        support.make_env(path, "/usr/bin/python3", ROOT / "requirements.txt", compile_bytecode=True)
+    finally:
+        os.umask(previous)
     return path
+
+
+def readable_by_all(folder: Path) -> None:
+    """chmod -R a+rX folder."""
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | (0o555 if path.is_dir() else 0o444))
 
 
 class Server:
@@ -128,6 +140,7 @@ def server():
             home(name).chmod(0o755)  # as Debian's useradd leaves a home (HOME_MODE unset, UMASK 022)
         s = Server(base)
         copy_course(s.course)
+        readable_by_all(s.course)  # as a copy made under umask 022 is, whatever this run's umask: what setup closes
         s.before = s.readable(LATE, s.private_paths(ON_TIME))
         s.setups = [s.setup(), s.setup()]
         assert s.setups[0].returncode == 0, s.setups[0].stderr
@@ -243,6 +256,7 @@ def test_setup_refuses_a_link_and_a_folder_someone_else_made(server):
     assert refused.returncode == 2 and "leads through a symbolic link" in refused.stderr, refused.stderr
     squatted = server.base / "squatted"
     (squatted / COURSE_ID).mkdir(parents=True)
+    squatted.chmod(0o755)  # as under umask 022, whatever this run's umask (setup would make it 1777)
     os.chown(squatted / COURSE_ID, pwd.getpwnam(LATE).pw_uid, -1)
     refused = server.setup(exchange=squatted)
     assert refused.returncode == 2 and f"belongs to {LATE}, not the instructor" in refused.stderr, refused.stderr

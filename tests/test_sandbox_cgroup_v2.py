@@ -214,9 +214,27 @@ def vm():
     shutil.rmtree(out)
 
 
+def closed_to_others() -> list[str]:
+    """What the ordinary user's grader reads from the clone and the venv but others may not read (a file without
+    o+r, or a folder between without o+x): a clone or venv made under umask 077."""
+    needed = {REPO: ["helpers/grading/sandbox/launcher.py", "helpers/grading/sandbox/kernels/cnn-sandbox/kernel.json"],
+              Path(SITE): ["ipykernel/kernelapp.py"]}
+    closed = []
+    for top, names in needed.items():
+        for name in names:
+            path = top / name
+            folders = [top, *(parent for parent in path.parents if top in parent.parents)]
+            closed += [str(folder) for folder in folders if not folder.stat().st_mode & 0o001]
+            closed += [str(path)] if not path.stat().st_mode & 0o004 else []
+    return sorted(set(closed))
+
+
 def results(out: Path, who: str) -> dict:
     text = (out / f"{who}.json").read_text() if (out / f"{who}.json").exists() else ""
-    assert text, "".join(path.read_text()[-3000:] for path in (out / f"{who}.err", out / "graders.err") if path.exists())
+    closed = closed_to_others() if who == "user" else []
+    assert text, (f"the ordinary user cannot read {', '.join(closed)}: clone the project and make its venv under "
+                  "umask 022 (or chmod -R a+rX them)\n" if closed else "") + "".join(
+        path.read_text()[-3000:] for path in (out / f"{who}.err", out / "graders.err") if path.exists())
     return json.loads(text)
 
 
