@@ -51,8 +51,8 @@ def start_grade(course: Path, *args: str, name: str = "run") -> tuple[subprocess
     """Start the command in its own session (as a terminal would); its stderr goes to course/<name>.err.
 
     It gets SIGINT's default action, as a command typed in a terminal does, also where this process
-    ignores SIGINT: a shell without job control starts background commands so, their children inherit
-    it, and Python then keeps ignoring it (the Ctrl-C test would see the run finish instead of stop)."""
+    ignores SIGINT: a shell without job control starts its background commands with SIGINT ignored,
+    their children inherit that, and Python keeps it (the Ctrl-C test would see the run finish, not stop)."""
     err = course / f"{name}.err"
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # reset to the default in the child
     try:
