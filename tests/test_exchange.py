@@ -64,7 +64,7 @@ def shared_env(path: Path) -> Path:
 
 
 def readable_by_all(folder: Path) -> None:
-    """chmod -R a+rX folder."""
+    """Everyone may read every file under folder and pass every folder in it (chmod -R a+r, and a+x on folders)."""
     for path in [folder, *folder.rglob("*")]:
         if not path.is_symlink():
             path.chmod(path.stat().st_mode | (0o555 if path.is_dir() else 0o444))
