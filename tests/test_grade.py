@@ -177,9 +177,11 @@ def two_workers(new_class):
     return course, grade(course, "--workers", "2"), sqlite_url(course)
 
 
-@pytest.fixture(scope="session")
-def dask_cluster(tiny):
-    """A Dask scheduler and 2 workers on loopback, started with Dask's own commands."""
+@contextlib.contextmanager
+def dask_cluster(tiny: Path):
+    """A Dask scheduler and 2 workers on loopback, started with Dask's own commands: (address, nannies).
+
+    Stopped on leaving: idle, the five processes take about a tenth of a core with their heartbeats."""
     from distributed import Client
 
     address = f"tcp://127.0.0.1:{free_port()}"
@@ -190,40 +192,50 @@ def dask_cluster(tiny):
     started += [subprocess.Popen([BIN / "dask", "worker", address, "--nthreads", "1", "--no-dashboard"],
                                  cwd=tiny, env=cluster_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 for _ in range(2)]
-    with Client(address, timeout=60) as client:
-        client.wait_for_workers(2, timeout=120)
-    yield address, started[1:]
-    for process in started:
-        process.terminate()
-    for process in started:
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    try:
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address, started[1:]
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 @pytest.fixture(scope="session")
-def dask_run(new_class, dask_cluster):
-    """The class graded on the Dask cluster; one worker process is killed after a few students."""
-    address, nannies = dask_cluster
-    course = new_class("dask")
-    process, err = start_grade(course, "--scheduler", address, "--connect-timeout", DASK_TIMEOUT)
-    wait_for(lambda: len(graded_students(err.read_text())) >= 3, "3 students graded")
-    assert process.poll() is None, "the run ended before a worker could be killed"
-    psutil.Process(nannies[0].pid).children()[0].kill()  # the worker process under its nanny
-    process.wait(600)
-    result = subprocess.CompletedProcess(process.args, process.returncode,
-                                         (course / "run.out").read_text(), err.read_text())
-    return course, result, sqlite_url(course)
+def dask_runs(new_class, tiny, postgres_database) -> dict:
+    """The class graded twice on one Dask cluster, stopped after: {"dask_run": ..., "dask_postgres_run": ...}.
+
+    dask_run: one worker process is killed after a few students. dask_postgres_run: the 2 workers write
+    to a PostgreSQL gradebook at once. Each is (course, CompletedProcess, gradebook url)."""
+    with dask_cluster(tiny) as (address, nannies):
+        course = new_class("dask")
+        process, err = start_grade(course, "--scheduler", address, "--connect-timeout", DASK_TIMEOUT)
+        wait_for(lambda: len(graded_students(err.read_text())) >= 3, "3 students graded")
+        assert process.poll() is None, "the run ended before a worker could be killed"
+        psutil.Process(nannies[0].pid).children()[0].kill()  # the worker process under its nanny
+        process.wait(600)
+        result = subprocess.CompletedProcess(process.args, process.returncode,
+                                             (course / "run.out").read_text(), err.read_text())
+        runs = {"dask_run": (course, result, sqlite_url(course))}
+        url = postgres_database("dask")
+        course = new_class("dask-postgres", db_url=url)
+        runs["dask_postgres_run"] = course, grade(course, "--scheduler", address, "--connect-timeout", DASK_TIMEOUT), url
+    return runs
 
 
 @pytest.fixture(scope="session")
-def dask_postgres_run(new_class, dask_cluster, postgres_database):
-    """The class graded on the Dask cluster, its 2 workers writing to a PostgreSQL gradebook at once."""
-    address, _ = dask_cluster
-    url = postgres_database("dask")
-    course = new_class("dask-postgres", db_url=url)
-    return course, grade(course, "--scheduler", address, "--connect-timeout", DASK_TIMEOUT), url
+def dask_run(dask_runs):
+    return dask_runs["dask_run"]
+
+
+@pytest.fixture(scope="session")
+def dask_postgres_run(dask_runs):
+    return dask_runs["dask_postgres_run"]
 
 
 RUNS = ["one_worker", "two_workers", "dask_run", "dask_postgres_run"]
