@@ -1,7 +1,7 @@
 """Benchmark: how long the test suite takes, in all and by group (the markers of pytest.ini).
 
 Runs pytest once over the suite (or the groups named) as `make test` does (pytest-xdist, one worker
-per core unless -n says otherwise) with a JUnit report, and prints the wall time, the seconds the
+more than the cores unless -n says otherwise) with a JUnit report, and prints the wall time, the seconds the
 tests took added up (about what one worker would take), and, for each group, its tests and the
 seconds they took (a session fixture's set-up counts for the first test that uses it). A test
 with several markers counts in the first group listed below; "fast" is everything
@@ -13,6 +13,7 @@ nothing is asserted, the machine is noisy. Goals: `make test` within 8 minutes p
 usage: python bench/test_suite.py [-m EXPRESSION] [-n WORKERS] [-- extra pytest arguments]
 """
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -51,7 +52,8 @@ def group_of(node_id, members):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-m", dest="expression", default="", help="run only the tests this marker expression selects")
-    parser.add_argument("-n", dest="workers", default="auto", help="pytest-xdist workers, as `make test` (0: none)")
+    parser.add_argument("-n", dest="workers", default=str(len(os.sched_getaffinity(0)) + 1),
+                        help="pytest-xdist workers, as `make test` (0: none)")
     parser.add_argument("pytest_args", nargs="*", help="more arguments for pytest (after --)")
     args = parser.parse_args(argv)
     members = {group: node_ids(group) for group in GROUPS}

@@ -83,7 +83,7 @@ MODULE_MARKERS = {
 }
 
 
-# `make test` runs the suite on every core with pytest-xdist (`-n auto`), a group at a time on each
+# `make test` runs the suite with pytest-xdist, one worker more than the cores, a group at a time on each
 # worker: a group is a module, or the modules that read one session fixture's work (made once per
 # worker that runs them: so they run on one).
 SHARED_WORK = {"test_mutants": "variants", "test_alternatives": "variants",  # tests/variants.py
