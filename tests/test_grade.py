@@ -215,8 +215,9 @@ def dask_runs(new_class, tiny, request) -> dict:
     to a PostgreSQL gradebook at once; left out where PostgreSQL is not installed (its test then skips)."""
     runs = {}
     with dask_cluster(tiny) as (address, nannies):
+        on_cluster = ("--scheduler", address, "--connect-timeout", DASK_TIMEOUT)
         course = new_class("dask")
-        process, err = start_grade(course, "--scheduler", address, "--connect-timeout", DASK_TIMEOUT)
+        process, err = start_grade(course, *on_cluster)
         wait_for(lambda: len(graded_students(err.read_text())) >= 3, "3 students graded")
         assert process.poll() is None, "the run ended before a worker could be killed"
         psutil.Process(nannies[0].pid).children()[0].kill()  # the worker process under its nanny
@@ -227,8 +228,7 @@ def dask_runs(new_class, tiny, request) -> dict:
         if postgres_bin():
             url = request.getfixturevalue("postgres_database")("dask")
             course = new_class("dask-postgres", db_url=url)
-            runs["dask_postgres_run"] = (
-                course, grade(course, "--scheduler", address, "--connect-timeout", DASK_TIMEOUT), url)
+            runs["dask_postgres_run"] = course, grade(course, *on_cluster), url
     return runs
 
 
